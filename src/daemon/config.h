@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * picketd's settings: defaults, then the config file (--config FILE), then
+ * command-line flags, which win. The file has one "key = value" per line,
+ * keys named as the long flags (docs/config.md); '#' starts a comment.
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/log.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/picket/picketd.conf"
+
+enum default_action { ACTION_ALLOW, ACTION_DENY, ACTION_REJECT };
+
+struct config {
+	char rules_dir[PATH_MAX];
+	char socket_path[PATH_MAX];
+	char log_file[PATH_MAX]; /* "" = stderr only */
+	char config_file[PATH_MAX];
+	enum default_action default_action;
+	uint16_t queue;
+	bool fail_closed;
+	enum log_level log_level;
+};
+
+/* Fill CFG from defaults, the config file and ARGV. Returns 0, 1 when the
+ * program should exit successfully (--help, --version), or -EINVAL after
+ * printing a one-line error that names the flag or file:line. */
+int config_load(struct config *cfg, int argc, char **argv);
+const char *config_action_name(enum default_action a);

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "daemon/events.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packet/packet.h"
+
+struct events {
+	struct event *ring;
+	size_t capacity;
+	size_t count; /* valid entries, at most capacity */
+	size_t head;  /* next slot to write */
+	uint64_t next_id;
+};
+
+static const char *const action_names[] = {
+	[EVENT_ALLOW] = "allow",
+	[EVENT_DENY] = "deny",
+	[EVENT_REJECT] = "reject",
+};
+
+static const char *const reason_names[] = {
+	[EVENT_REASON_RULE] = "rule",
+	[EVENT_REASON_DEFAULT] = "default",
+};
+
+const char *event_action_name(enum event_action a)
+{
+	return action_names[a];
+}
+
+struct events *events_new(size_t capacity)
+{
+	struct events *ev = calloc(1, sizeof(*ev));
+
+	if (!ev)
+		return NULL;
+	ev->ring = calloc(capacity, sizeof(*ev->ring));
+	if (!ev->ring) {
+		free(ev);
+		return NULL;
+	}
+	ev->capacity = capacity;
+	ev->next_id = 1;
+	return ev;
+}
+
+static void event_clear(struct event *e)
+{
+	free(e->rule);
+	free(e->process_path);
+	free(e->process_args);
+	free(e->dst_host);
+	memset(e, 0, sizeof(*e));
+}
+
+void events_free(struct events *ev)
+{
+	if (!ev)
+		return;
+	for (size_t i = 0; i < ev->capacity; i++)
+		event_clear(&ev->ring[i]);
+	free(ev->ring);
+	free(ev);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+const struct event *events_add(struct events *ev, const struct event *e)
+{
+	struct event *slot = &ev->ring[ev->head];
+
+	event_clear(slot);
+	*slot = *e;
+	slot->rule = dup_or_null(e->rule);
+	slot->process_path = dup_or_null(e->process_path);
+	slot->process_args = dup_or_null(e->process_args);
+	slot->dst_host = dup_or_null(e->dst_host);
+	slot->id = ev->next_id++;
+	ev->head = (ev->head + 1) % ev->capacity;
+	if (ev->count < ev->capacity)
+		ev->count++;
+	return slot;
+}
+
+uint64_t events_last_id(const struct events *ev)
+{
+	return ev->next_id - 1;
+}
+
+json_t *event_to_json(const struct event *e)
+{
+	char addr[INET6_ADDRSTRLEN], ts[64];
+	struct tm tm;
+	const char *proto = packet_proto_name(e->flow.proto);
+	bool ports = flow_has_ports(&e->flow);
+	json_t *o;
+
+	gmtime_r(&e->time.tv_sec, &tm);
+	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - n, ".%03ldZ", e->time.tv_nsec / 1000000);
+
+	o = json_object();
+	json_object_set_new(o, "id", json_integer((json_int_t)e->id));
+	json_object_set_new(o, "time", json_string(ts));
+	json_object_set_new(o, "action", json_string(action_names[e->action]));
+	json_object_set_new(o, "reason", json_string(reason_names[e->reason]));
+	json_object_set_new(o, "rule", e->rule ? json_string(e->rule) : json_null());
+	if (proto)
+		json_object_set_new(o, "protocol", json_string(proto));
+	else
+		json_object_set_new(o, "protocol", json_integer(e->flow.proto));
+	json_object_set_new(o, "src_ip",
+			    json_string(flow_addr_str(e->flow.family, &e->flow.src, addr, sizeof(addr))));
+	json_object_set_new(o, "src_port", ports ? json_integer(e->flow.sport) : json_null());
+	json_object_set_new(o, "dst_ip",
+			    json_string(flow_addr_str(e->flow.family, &e->flow.dst, addr, sizeof(addr))));
+	json_object_set_new(o, "dst_port", ports ? json_integer(e->flow.dport) : json_null());
+	json_object_set_new(o, "dst_host", e->dst_host ? json_string(e->dst_host) : json_null());
+	json_object_set_new(o, "pid", e->pid ? json_integer(e->pid) : json_null());
+	json_object_set_new(o, "uid", e->has_uid ? json_integer(e->uid) : json_null());
+	json_object_set_new(o, "process_path", json_string(e->process_path ? e->process_path : "unknown"));
+	json_object_set_new(o, "process_args",
+			    e->process_args ? json_string(e->process_args) : json_null());
+	json_object_set_new(o, "iface_out", json_string(e->iface_out));
+	if (e->flow.proto == IPPROTO_ICMP || e->flow.proto == IPPROTO_ICMPV6) {
+		json_object_set_new(o, "icmp_type", json_integer(e->flow.icmp_type));
+		json_object_set_new(o, "icmp_id", json_integer(e->flow.icmp_id));
+	}
+	return o;
+}
+
+json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit)
+{
+	json_t *arr = json_array();
+	size_t start = (ev->head + ev->capacity - ev->count) % ev->capacity;
+	size_t skip = 0;
+
+	/* Events are stored in id order: skip to the first wanted one, then
+	 * keep only the newest LIMIT of what remains. */
+	while (skip < ev->count && ev->ring[(start + skip) % ev->capacity].id <= after_id)
+		skip++;
+	if (ev->count - skip > limit)
+		skip = ev->count - limit;
+	for (size_t i = skip; i < ev->count; i++)
+		json_array_append_new(arr, event_to_json(&ev->ring[(start + i) % ev->capacity]));
+	return arr;
+}

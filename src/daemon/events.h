@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Connection events: one per decided flow, kept in a bounded in-memory ring
+ * (EVENTS_MAX, oldest dropped first) for `events.query`, and handed to
+ * subscribers as they happen. Persistent history is a separate module.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "common/flow.h"
+
+#define EVENTS_MAX 10000
+
+enum event_action { EVENT_ALLOW, EVENT_DENY, EVENT_REJECT };
+enum event_reason { EVENT_REASON_RULE, EVENT_REASON_DEFAULT };
+
+struct event {
+	uint64_t id;
+	struct timespec time;
+	enum event_action action;
+	enum event_reason reason;
+	struct flow flow;
+	pid_t pid;                /* 0: process not known */
+	bool has_uid;
+	uid_t uid;
+	char *rule;               /* NULL when no rule decided */
+	char *process_path;       /* PROC_UNKNOWN_PATH when not known */
+	char *process_args;       /* NULL when not known */
+	char *dst_host;           /* NULL when not known */
+	char iface_out[16];
+};
+
+struct events;
+
+struct events *events_new(size_t capacity);
+void events_free(struct events *ev);
+/* Store a copy of E (strings duplicated), assigning its id. Returns the
+ * stored event (valid until it is overwritten) or NULL when out of memory. */
+const struct event *events_add(struct events *ev, const struct event *e);
+/* At most LIMIT events with id > after_id, oldest first, as a JSON array. */
+json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit);
+json_t *event_to_json(const struct event *e);
+uint64_t events_last_id(const struct events *ev);
+const char *event_action_name(enum event_action a);

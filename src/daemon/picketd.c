@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * picketd: start-up, the one event loop, and an orderly stop.
+ *
+ * The loop waits on: the NFQUEUE socket (new flows), the control server,
+ * inotify on the rules directory, a timer (debounced reloads, expiry), and
+ * a signalfd (TERM/INT stop, HUP reloads). Everything runs on this thread;
+ * nothing on the verdict path blocks or touches the disk.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attrib/attrib.h"
+#include "common/log.h"
+#include "control/server.h"
+#include "daemon/daemon.h"
+#include "daemon/events.h"
+#include "netfilter/nfq.h"
+#include "rules/rules.h"
+
+#define COPY_RANGE 256          /* bytes of each packet: headers only */
+#define HOUSEKEEPING_SECONDS 5  /* expiry of timed rules, dead processes */
+#define RELOAD_DEBOUNCE_MS 100  /* one reload for a burst of file changes */
+
+enum { TAG_NFQ = 1, TAG_CONTROL, TAG_INOTIFY, TAG_SIGNAL, TAG_HOUSEKEEPING, TAG_RELOAD };
+
+struct loop {
+	int epfd;
+	int sigfd;
+	int inotify_fd;
+	int housekeeping_fd;
+	int reload_fd;
+};
+
+static int epoll_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int timer_arm(int fd, long first_ms, long interval_ms)
+{
+	struct itimerspec its = {
+		.it_value = {first_ms / 1000, (first_ms % 1000) * 1000000},
+		.it_interval = {interval_ms / 1000, (interval_ms % 1000) * 1000000},
+	};
+	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+static void drain(int fd)
+{
+	char buf[4096];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Watch the rules directory (created if missing, so rules can be dropped in
+ * later). Changes are debounced through reload_fd. */
+static int watch_rules(struct daemon *d, struct loop *l)
+{
+	if (mkdir(d->cfg.rules_dir, 0750) < 0 && errno != EEXIST)
+		log_warn("rules: cannot create %s: %s", d->cfg.rules_dir, strerror(errno));
+	l->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (l->inotify_fd < 0)
+		return -errno;
+	if (inotify_add_watch(l->inotify_fd, d->cfg.rules_dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+				      IN_ATTRIB) < 0)
+		return -errno;
+	return 0;
+}
+
+static void on_packets(struct daemon *d)
+{
+	int r = nfq_receive(d->nfq, verdict_packet, d);
+	if (r < 0)
+		log_warn("nfq: receive: %s", strerror(-r));
+}
+
+/* Returns false when the daemon should stop. */
+static bool on_signal(struct daemon *d, struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			log_info("SIGHUP: reloading rules");
+			verdict_forget_names();
+			policy_reload(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("%s: stopping", strsignal((int)si.ssi_signo));
+			return false;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static int run(struct daemon *d, struct loop *l)
+{
+	struct epoll_event evs[16];
+	bool running = true;
+
+	while (running) {
+		int n = epoll_wait(l->epfd, evs, 16, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			return -errno;
+		}
+		for (int i = 0; i < n && running; i++) {
+			switch (evs[i].data.u64) {
+			case TAG_NFQ:
+				on_packets(d);
+				break;
+			case TAG_CONTROL:
+				control_process(d->control);
+				break;
+			case TAG_INOTIFY:
+				drain(l->inotify_fd);
+				timer_arm(l->reload_fd, RELOAD_DEBOUNCE_MS, 0);
+				break;
+			case TAG_RELOAD:
+				drain(l->reload_fd);
+				policy_reload(d);
+				break;
+			case TAG_HOUSEKEEPING:
+				drain(l->housekeeping_fd);
+				policy_expire(d);
+				attrib_expire(d->attrib);
+				break;
+			case TAG_SIGNAL:
+				running = on_signal(d, l);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int setup_loop(struct daemon *d, struct loop *l)
+{
+	sigset_t mask;
+	int r;
+
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0)
+		return -errno;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	l->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	l->housekeeping_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	l->reload_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (l->sigfd < 0 || l->housekeeping_fd < 0 || l->reload_fd < 0)
+		return -errno;
+	r = timer_arm(l->housekeeping_fd, HOUSEKEEPING_SECONDS * 1000, HOUSEKEEPING_SECONDS * 1000);
+	if (r < 0)
+		return r;
+	if ((r = epoll_add(l->epfd, l->sigfd, TAG_SIGNAL)) < 0 ||
+	    (r = epoll_add(l->epfd, l->housekeeping_fd, TAG_HOUSEKEEPING)) < 0 ||
+	    (r = epoll_add(l->epfd, l->reload_fd, TAG_RELOAD)) < 0 ||
+	    (r = epoll_add(l->epfd, l->inotify_fd, TAG_INOTIFY)) < 0 ||
+	    (r = epoll_add(l->epfd, control_fd(d->control), TAG_CONTROL)) < 0 ||
+	    (r = epoll_add(l->epfd, nfq_fd(d->nfq), TAG_NFQ)) < 0)
+		return r;
+	return 0;
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = {0};
+	struct loop l = {.epfd = -1, .sigfd = -1, .inotify_fd = -1, .housekeeping_fd = -1,
+			 .reload_fd = -1};
+	struct nft_options nopts;
+	char err[512] = "";
+	bool installed = false;
+	int r, ret = EXIT_FAILURE;
+
+	r = config_load(&d.cfg, argc, argv);
+	if (r != 0)
+		return r > 0 ? EXIT_SUCCESS : 2;
+	log_set_level(d.cfg.log_level);
+	if (d.cfg.log_file[0] && (r = log_open_file(d.cfg.log_file)) < 0) {
+		fprintf(stderr, "picketd: --log-file %s: %s\n", d.cfg.log_file, strerror(-r));
+		return EXIT_FAILURE;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &d.started);
+	log_info("picketd %s starting (pid %d), default action %s, queue %u%s", PICKET_VERSION,
+		 (int)getpid(), config_action_name(d.cfg.default_action), d.cfg.queue,
+		 d.cfg.fail_closed ? ", fail-closed" : "");
+
+	d.events = events_new(EVENTS_MAX);
+	if (!d.events) {
+		log_error("out of memory");
+		goto cleanup;
+	}
+	if (policy_load(&d) < 0)
+		goto cleanup;
+
+	r = attrib_new(&d.attrib);
+	if (r < 0) {
+		log_error("attribution: cannot start: %s", strerror(-r));
+		goto cleanup;
+	}
+	log_info("attribution: sock_diag + /proc");
+
+	r = control_open(d.cfg.socket_path, "picket", daemon_methods, &d, &d.control);
+	if (r < 0) {
+		log_error("control: cannot listen on %s: %s", d.cfg.socket_path, strerror(-r));
+		goto cleanup;
+	}
+	log_info("control: listening on %s (root and group picket)", d.cfg.socket_path);
+
+	/* Bind the queue before any packet can be sent to it. */
+	r = nfq_open(d.cfg.queue, COPY_RANGE, &d.nfq);
+	if (r < 0) {
+		log_error("nfq: cannot bind queue %u: %s%s", d.cfg.queue, strerror(-r),
+			  r == -EBUSY ? " (another program holds it; try --queue)" : "");
+		goto cleanup;
+	}
+	log_info("nfq: bound queue %u", d.cfg.queue);
+
+	nopts = (struct nft_options){.queue = d.cfg.queue, .fail_closed = d.cfg.fail_closed};
+	r = nftables_install(&nopts, &d.backend, err, sizeof(err));
+	if (r < 0) {
+		/* Never run while filtering nothing. */
+		log_error("netfilter: cannot install the ruleset: %s", err);
+		goto cleanup;
+	}
+	installed = true;
+	log_info("netfilter: table inet picket installed, queueing with %s%s",
+		 nftables_backend_name(d.backend),
+		 d.backend == NFT_BACKEND_XT_NFQUEUE ? " (this kernel has no nft queue expression)"
+						     : "");
+
+	r = watch_rules(&d, &l);
+	if (r < 0) {
+		log_error("rules: cannot watch %s: %s", d.cfg.rules_dir, strerror(-r));
+		goto cleanup;
+	}
+	r = setup_loop(&d, &l);
+	if (r < 0) {
+		log_error("event loop: %s", strerror(-r));
+		goto cleanup;
+	}
+	log_info("picketd ready");
+	if (run(&d, &l) == 0)
+		ret = EXIT_SUCCESS;
+
+cleanup:
+	if (installed) {
+		/* The table first, so no new packet is queued; then answer what is
+		 * already queued, so nothing is dropped by our leaving. */
+		r = nftables_remove(err, sizeof(err));
+		if (r < 0)
+			log_error("netfilter: cannot remove table inet picket: %s", err);
+		else
+			log_info("netfilter: table inet picket removed");
+		on_packets(&d);
+	}
+	nfq_close(d.nfq);
+	control_close(d.control);
+	attrib_free(d.attrib);
+	rules_free(d.rules);
+	events_free(d.events);
+	close_fd(l.epfd);
+	close_fd(l.sigfd);
+	close_fd(l.inotify_fd);
+	close_fd(l.housekeeping_fd);
+	close_fd(l.reload_fd);
+	log_info("picketd stopped");
+	log_close();
+	return ret;
+}

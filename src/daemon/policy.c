@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rules' lifecycle in the daemon: first load, reload (SIGHUP, inotify)
+ * that keeps the rules living only in memory, and expiry of timed rules.
+ * A reload builds a whole new collection and swaps it in between two
+ * packets, so no verdict ever sees half a rule set.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "daemon/daemon.h"
+#include "rules/rules.h"
+
+static void report_bad_file(void *ud, const char *path, const char *msg)
+{
+	log_warn("rules: %s: %s, ignoring this file", path, msg);
+}
+
+static struct rules *load_dir(const char *dir, int *ret_count)
+{
+	struct rules *rs = rules_new();
+	int r;
+
+	if (!rs)
+		return NULL;
+	r = rules_load_dir(rs, dir, time(NULL), report_bad_file, NULL);
+	if (r == -ENOENT) {
+		/* A missing directory is an empty rule set, not an error: the
+		 * default action still protects; rules added later create it. */
+		log_warn("rules: %s does not exist yet, starting with no rules", dir);
+		r = 0;
+	}
+	if (r < 0) {
+		log_error("rules: cannot read %s: %s", dir, strerror(-r));
+		rules_free(rs);
+		return NULL;
+	}
+	*ret_count = r;
+	return rs;
+}
+
+int policy_load(struct daemon *d)
+{
+	int n = 0;
+
+	d->rules = load_dir(d->cfg.rules_dir, &n);
+	if (!d->rules)
+		return -EIO;
+	log_info("rules: loaded %d from %s", n, d->cfg.rules_dir);
+	return 0;
+}
+
+void policy_reload(struct daemon *d)
+{
+	struct rules *fresh;
+	int n = 0, moved;
+
+	fresh = load_dir(d->cfg.rules_dir, &n);
+	if (!fresh) {
+		log_warn("rules: reload failed, keeping the %zu rules in use", rules_count(d->rules));
+		return;
+	}
+	moved = rules_move_volatile(fresh, d->rules, time(NULL));
+	if (moved < 0) {
+		log_warn("rules: reload: cannot carry in-memory rules over (%s), keeping the rules in use",
+			 strerror(-moved));
+		rules_free(fresh);
+		return;
+	}
+	rules_free(d->rules);
+	d->rules = fresh;
+	log_info("rules: reloaded %d from %s, %d kept from memory", n, d->cfg.rules_dir, moved);
+}
+
+void policy_expire(struct daemon *d)
+{
+	size_t n = rules_prune_expired(d->rules, time(NULL));
+	if (n > 0)
+		log_info("rules: %zu timed rule(s) expired", n);
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The verdict path: packet -> flow -> process -> rule -> verdict -> event.
+ * Runs once per new flow, so everything here is a parse, a cache lookup or
+ * a hash match; no disk and no blocking calls after the caches are warm.
+ */
+#include <net/if.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "attrib/attrib.h"
+#include "common/conn.h"
+#include "common/log.h"
+#include "daemon/daemon.h"
+#include "daemon/events.h"
+#include "netfilter/nfq.h"
+#include "packet/packet.h"
+#include "rules/rules.h"
+
+/* Small direct-mapped caches: user names and interface names change rarely
+ * and are looked up on every new flow (getpwuid reads files; if_indextoname
+ * is an ioctl). */
+#define NAME_CACHE_SIZE 64
+
+struct user_slot {
+	bool valid;
+	bool found;
+	uid_t uid;
+	char name[64];
+};
+
+struct iface_slot {
+	bool valid;
+	uint32_t index;
+	char name[IF_NAMESIZE];
+};
+
+static struct user_slot users[NAME_CACHE_SIZE];
+static struct iface_slot ifaces[NAME_CACHE_SIZE];
+
+void verdict_forget_names(void)
+{
+	memset(users, 0, sizeof(users));
+	memset(ifaces, 0, sizeof(ifaces));
+}
+
+static const char *user_name(uid_t uid)
+{
+	struct user_slot *s = &users[uid % NAME_CACHE_SIZE];
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (!s->valid || s->uid != uid) {
+		s->valid = true;
+		s->uid = uid;
+		s->found = getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res &&
+			   strlen(res->pw_name) < sizeof(s->name);
+		if (s->found)
+			strcpy(s->name, res->pw_name);
+	}
+	return s->found ? s->name : NULL;
+}
+
+static void iface_name(uint32_t index, char *out)
+{
+	struct iface_slot *s = &ifaces[index % NAME_CACHE_SIZE];
+
+	out[0] = '\0';
+	if (index == 0)
+		return;
+	if (!s->valid || s->index != index) {
+		s->valid = true;
+		s->index = index;
+		if (!if_indextoname(index, s->name))
+			s->name[0] = '\0';
+	}
+	memcpy(out, s->name, IF_NAMESIZE);
+}
+
+static enum nfq_verdict to_nfq(enum rule_action a)
+{
+	switch (a) {
+	case RULE_ALLOW:
+		return NFQ_VERDICT_ACCEPT;
+	case RULE_REJECT:
+		return NFQ_VERDICT_REJECT;
+	case RULE_DENY:
+	default:
+		return NFQ_VERDICT_DROP;
+	}
+}
+
+static enum rule_action default_rule_action(enum default_action a)
+{
+	return a == ACTION_ALLOW ? RULE_ALLOW : a == ACTION_REJECT ? RULE_REJECT : RULE_DENY;
+}
+
+void verdict_packet(void *userdata, const struct nfq_packet *p)
+{
+	struct daemon *d = userdata;
+	struct conn c = {0};
+	const struct proc_info *proc = NULL;
+	const struct rule *rule = NULL;
+	enum rule_action action;
+	struct event ev = {0};
+	const struct event *stored;
+	int r;
+
+	d->counters.packets++;
+	clock_gettime(CLOCK_REALTIME, &ev.time);
+
+	r = packet_parse(p->payload, p->len, &c.flow);
+	if (r < 0) {
+		/* The kernel built this packet, so this is a parser gap, not an
+		 * attack; the default action keeps the promise of the config. */
+		d->counters.malformed++;
+		action = default_rule_action(d->cfg.default_action);
+		log_debug("packet %u: cannot parse (%s), default action %s", p->id, strerror(-r),
+			  rule_action_name(action));
+		nfq_verdict(d->nfq, p->id, p->mark, to_nfq(action));
+		return;
+	}
+	c.has_uid = p->has_uid;
+	c.uid = p->uid;
+	c.gid = p->gid;
+	if (c.has_uid)
+		c.user_name = user_name(c.uid);
+	iface_name(p->outdev, c.iface_out);
+
+	r = attrib_lookup(d->attrib, &c.flow, &proc);
+	if (r == 0)
+		c.proc = proc;
+	else
+		d->counters.unknown_process++;
+
+	rule = rules_match(d->rules, &c, ev.time.tv_sec);
+	if (rule) {
+		action = rule_action(rule);
+		ev.reason = EVENT_REASON_RULE;
+	} else {
+		action = default_rule_action(d->cfg.default_action);
+		ev.reason = EVENT_REASON_DEFAULT;
+	}
+	nfq_verdict(d->nfq, p->id, p->mark, to_nfq(action));
+
+	switch (action) {
+	case RULE_ALLOW:
+		d->counters.allowed++;
+		ev.action = EVENT_ALLOW;
+		break;
+	case RULE_DENY:
+		d->counters.denied++;
+		ev.action = EVENT_DENY;
+		break;
+	case RULE_REJECT:
+		d->counters.rejected++;
+		ev.action = EVENT_REJECT;
+		break;
+	}
+	if (rule && rule_nolog(rule))
+		return;
+
+	ev.flow = c.flow;
+	ev.has_uid = c.has_uid;
+	ev.uid = c.uid;
+	ev.rule = rule ? (char *)rule_name(rule) : NULL;
+	memcpy(ev.iface_out, c.iface_out, sizeof(ev.iface_out));
+	if (proc) {
+		ev.pid = proc->pid;
+		ev.process_path = (char *)proc->path;
+		ev.process_args = (char *)proc->cmdline;
+	} else {
+		ev.process_path = (char *)PROC_UNKNOWN_PATH;
+	}
+	stored = events_add(d->events, &ev);
+	if (stored)
+		methods_publish_event(d, stored);
+	if (log_get_level() >= LOG_LVL_DEBUG) {
+		char dst[INET6_ADDRSTRLEN];
+		log_debug("%s %s %s:%u pid %d %s (%s)", event_action_name(ev.action),
+			  packet_proto_name(c.flow.proto) ? packet_proto_name(c.flow.proto) : "ip",
+			  flow_addr_str(c.flow.family, &c.flow.dst, dst, sizeof(dst)),
+			  c.flow.dport, ev.pid, ev.process_path, rule ? rule_name(rule) : "default");
+	}
+}
