@@ -34,6 +34,7 @@
 #define RECENT_FDS 4
 #define GETDENTS_BUF 8192
 #define SOCK_LINK_MAX 40    /* "socket:[" + 20 digits + "]" */
+#define SCAN_PIDS_MAX 65536 /* processes sorted per full scan (256 KB) */
 
 struct pentry {
 	struct proc_info info;
@@ -63,6 +64,7 @@ struct attrib {
 	int nrecent;
 	struct attrib_stats stats;
 	char scratch[PROC_ENVIRON_MAX];
+	pid_t pids[SCAN_PIDS_MAX];
 };
 
 static uint64_t now_ns(void)
@@ -282,11 +284,45 @@ static int scan_pid_fds(int dirfd, const char *fd_path, const char *want, size_t
 	return r;
 }
 
-/* Every process but the recent ones (already scanned). On success the owner
- * is added to the recent list. */
+/* Does PID hold WANT? On success it becomes recent[0]. */
+static int try_pid(struct attrib *a, pid_t pid, const char *want, size_t want_len)
+{
+	char path[64];
+	uint64_t start;
+	pid_t ppid;
+	int fd, piddir;
+
+	snprintf(path, sizeof(path), "%d/fd", (int)pid);
+	if (scan_pid_fds(a->procfd, path, want, want_len, &fd) < 0)
+		return -ENOENT;
+	/* Pin the process, then check it is still the one with the socket. */
+	snprintf(path, sizeof(path), "%d", (int)pid);
+	piddir = openat(a->procfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (piddir < 0)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "fd/%d", fd);
+	if (!link_is(piddir, path, want, want_len) || proc_read_stat(piddir, &ppid, &start) < 0) {
+		close(piddir);
+		return -ENOENT;
+	}
+	recent_add(a, pid, piddir, start, fd);
+	return 0;
+}
+
+static int cmp_pid(const void *x, const void *y)
+{
+	pid_t a = *(const pid_t *)x, b = *(const pid_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Every process but the recent ones (already scanned), newest pid first:
+ * a process not seen before is most often one that just started. Past
+ * SCAN_PIDS_MAX processes the rest go in directory order. */
 static int scan_all(struct attrib *a, const char *want, size_t want_len)
 {
 	char buf[GETDENTS_BUF] __attribute__((aligned(8)));
+	size_t npids = 0;
 	int dfd, r = -ENOENT;
 
 	dfd = openat(a->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -301,30 +337,26 @@ static int scan_all(struct attrib *a, const char *want, size_t want_len)
 		}
 		for (ssize_t off = 0; off < n;) {
 			const struct dirent64 *d = (const void *)(buf + off);
-			char path[64];
-			uint64_t start;
-			pid_t ppid;
-			int pid, fd, piddir;
+			int pid;
 
 			off += d->d_reclen;
 			if (d->d_type != DT_DIR || !parse_int(d->d_name, &pid) || recent_has(a, pid))
 				continue;
-			snprintf(path, sizeof(path), "%d/fd", pid);
-			if (scan_pid_fds(a->procfd, path, want, want_len, &fd) < 0)
-				continue;
-			/* Pin the process, then check it is still the one with the socket. */
-			piddir = openat(a->procfd, d->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (piddir < 0)
-				continue;
-			snprintf(path, sizeof(path), "fd/%d", fd);
-			if (!link_is(piddir, path, want, want_len) ||
-			    proc_read_stat(piddir, &ppid, &start) < 0) {
-				close(piddir);
-				continue;
+			if (npids < SCAN_PIDS_MAX) {
+				a->pids[npids++] = pid;
+			} else if (try_pid(a, pid, want, want_len) == 0) {
+				r = 0;
+				goto done;
 			}
-			recent_add(a, pid, piddir, start, fd);
+		}
+	}
+	if (r != -ENOENT)
+		goto done;
+	qsort(a->pids, npids, sizeof(a->pids[0]), cmp_pid);
+	while (npids > 0) {
+		if (try_pid(a, a->pids[--npids], want, want_len) == 0) {
 			r = 0;
-			goto done;
+			break;
 		}
 	}
 done:

@@ -17,8 +17,9 @@
 #define PROC_STATUS_MAX 4096  /* /proc/PID/status is ~1.5 KB */
 #define DELETED_SUFFIX " (deleted)"
 
-/* Read up to SIZE bytes of DIRFD/NAME; returns the length. */
-static ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size)
+/* Read up to SIZE bytes of DIRFD/NAME; returns the length. ONCE: one read()
+ * (stat and status come whole in one; a second read costs a syscall). */
+static ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size, bool once)
 {
 	size_t off = 0;
 	int fd, r = 0;
@@ -38,6 +39,8 @@ static ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size)
 		if (n == 0)
 			break;
 		off += (size_t)n;
+		if (once)
+			break;
 	}
 	close(fd);
 	return r < 0 ? r : (ssize_t)off;
@@ -117,7 +120,7 @@ int proc_read_stat(int piddir, pid_t *ret_ppid, uint64_t *ret_start)
 	char buf[PROC_STAT_MAX];
 	ssize_t n;
 
-	n = read_file_at(piddir, "stat", buf, sizeof(buf));
+	n = read_file_at(piddir, "stat", buf, sizeof(buf), true);
 	if (n < 0)
 		return gone((int)n);
 	return proc_parse_stat(buf, (size_t)n, ret_ppid, ret_start);
@@ -143,7 +146,7 @@ static void read_ids(int piddir, struct proc_info *info)
 
 	info->uid = (uid_t)-1;
 	info->gid = (gid_t)-1;
-	n = read_file_at(piddir, "status", buf, sizeof(buf) - 1);
+	n = read_file_at(piddir, "status", buf, sizeof(buf) - 1, true);
 	if (n < 0)
 		return;
 	buf[n] = '\0';
@@ -174,7 +177,7 @@ static void read_cmdline(int piddir, char *buf, size_t size)
 {
 	ssize_t n;
 
-	n = read_file_at(piddir, "cmdline", buf, size - 1);
+	n = read_file_at(piddir, "cmdline", buf, size - 1, false);
 	if (n < 0)
 		n = 0;
 	/* argv is NUL-separated and NUL-terminated: drop the end, join the rest. */
@@ -194,7 +197,7 @@ static int read_environ(int piddir, struct proc_info *info, char *scratch, size_
 
 	info->environ = NULL;
 	info->environ_len = 0;
-	n = read_file_at(piddir, "environ", scratch, max);
+	n = read_file_at(piddir, "environ", scratch, max, false);
 	if (n <= 0)
 		return 0; /* unreadable, or a zombie / kernel thread: no environment */
 	/* Possibly cut: keep whole NAME=value pairs only. */

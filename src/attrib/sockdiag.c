@@ -17,9 +17,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
-#include <netinet/ip_icmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +29,9 @@
 #define SOCKDIAG_BUF 8192        /* one exact answer is ~100 bytes */
 #define SOCKDIAG_STALE_MAX 8     /* answers to older requests skipped per request */
 #define PROCNET_LINE_MAX 256     /* /proc/net lines are fixed width, ~180 bytes */
+/* Not from <netinet/ip_icmp.h>: its icmp_id macro rewrites struct flow's field. */
+#define ICMP_ECHO_REQUEST 8
+#define ICMPV6_ECHO_REQUEST 128
 
 struct sockdiag {
 	struct mnl_socket *nl;
@@ -202,8 +203,8 @@ static int find_raw(struct sockdiag *sd, const struct flow *flow, uint64_t *ret_
 static bool is_echo_request(const struct flow *flow)
 {
 	if (flow->proto == IPPROTO_ICMP)
-		return flow->icmp_type == ICMP_ECHO;
-	return flow->proto == IPPROTO_ICMPV6 && flow->icmp_type == ICMP6_ECHO_REQUEST;
+		return flow->icmp_type == ICMP_ECHO_REQUEST;
+	return flow->proto == IPPROTO_ICMPV6 && flow->icmp_type == ICMPV6_ECHO_REQUEST;
 }
 
 int sockdiag_flow_inode(struct sockdiag *sd, const struct flow *flow, uint64_t *ret_inode)

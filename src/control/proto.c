@@ -238,7 +238,7 @@ cleanup:
 
 char *control_reply_result(json_t *id, json_t *result, size_t *ret_len)
 {
-	return reply_dump(id, "result", json_incref(result ? result : json_object()), ret_len);
+	return reply_dump(id, "result", result ? json_incref(result) : json_object(), ret_len);
 }
 
 char *control_reply_error(json_t *id, const char *code, const char *message, size_t *ret_len)

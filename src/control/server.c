@@ -244,7 +244,7 @@ cleanup:
 
 /* Runs the complete lines in the input buffer, then decides whether the
  * client stays, and flushes. */
-static void client_work(struct control_client *cl)
+static void run_lines(struct control_client *cl)
 {
 	size_t start = 0;
 
@@ -262,13 +262,33 @@ static void client_work(struct control_client *cl)
 			dispatch(cl, cl->in + start, len);
 		start = (size_t)(nl - cl->in) + 1;
 	}
-	if (cl->dead)
-		return;
-	if (start > 0) {
+	if (!cl->dead && start > 0) {
 		memmove(cl->in, cl->in + start, cl->in_len - start);
 		cl->in_len -= start;
 	}
-	if (!cl->closing && cl->in_len == IN_CAP) {
+}
+
+static bool has_line(const struct control_client *cl)
+{
+	return memchr(cl->in, '\n', cl->in_len) != NULL;
+}
+
+static void client_work(struct control_client *cl)
+{
+	/* Lines left over when output paused us run as soon as the flush
+	 * makes room; if the socket takes it all at once, no EPOLLOUT will
+	 * come to do that later, so loop here (bounded by the input buffer). */
+	for (;;) {
+		run_lines(cl);
+		if (cl->dead)
+			return;
+		client_flush(cl);
+		if (cl->dead)
+			return;
+		if (cl->closing || out_pending(cl) >= CONTROL_READ_PAUSE || !has_line(cl))
+			break;
+	}
+	if (!cl->closing && cl->in_len == IN_CAP && !has_line(cl)) {
 		/* A full buffer without '\n': framing is lost, so give up on it. */
 		char msg[64];
 
@@ -276,7 +296,7 @@ static void client_work(struct control_client *cl)
 		queue_error(cl, NULL, CONTROL_ERR_INVALID_REQUEST, msg);
 		cl->closing = true;
 	}
-	if (cl->eof && (!memchr(cl->in, '\n', cl->in_len) || cl->closing)) {
+	if (cl->eof && (!has_line(cl) || cl->closing)) {
 		/* Nothing complete is left; a partial last line is dropped. */
 		cl->closing = true;
 	}

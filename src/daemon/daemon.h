@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "control/server.h"
 #include "daemon/config.h"
 #include "netfilter/nftables.h"
 
 struct attrib;
-struct control;
 struct events;
 struct nfq;
 struct rules;

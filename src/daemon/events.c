@@ -2,6 +2,7 @@
 #include "daemon/events.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,12 +48,18 @@ struct events *events_new(size_t capacity)
 	return ev;
 }
 
+/* The ring owns the strings of stored events (see events.h). */
+static void free_owned(const char *s)
+{
+	free((char *)(uintptr_t)s);
+}
+
 static void event_clear(struct event *e)
 {
-	free(e->rule);
-	free(e->process_path);
-	free(e->process_args);
-	free(e->dst_host);
+	free_owned(e->rule);
+	free_owned(e->process_path);
+	free_owned(e->process_args);
+	free_owned(e->dst_host);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -27,10 +27,12 @@ struct event {
 	pid_t pid;                /* 0: process not known */
 	bool has_uid;
 	uid_t uid;
-	char *rule;               /* NULL when no rule decided */
-	char *process_path;       /* PROC_UNKNOWN_PATH when not known */
-	char *process_args;       /* NULL when not known */
-	char *dst_host;           /* NULL when not known */
+	/* Strings: borrowed in the event given to events_add(), owned by the
+	 * ring in the events it stores. */
+	const char *rule;         /* NULL when no rule decided */
+	const char *process_path; /* PROC_UNKNOWN_PATH when not known */
+	const char *process_args; /* NULL when not known */
+	const char *dst_host;     /* NULL when not known */
 	char iface_out[16];
 };
 

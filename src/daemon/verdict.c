@@ -165,14 +165,14 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	ev.flow = c.flow;
 	ev.has_uid = c.has_uid;
 	ev.uid = c.uid;
-	ev.rule = rule ? (char *)rule_name(rule) : NULL;
+	ev.rule = rule ? rule_name(rule) : NULL;
 	memcpy(ev.iface_out, c.iface_out, sizeof(ev.iface_out));
 	if (proc) {
 		ev.pid = proc->pid;
-		ev.process_path = (char *)proc->path;
-		ev.process_args = (char *)proc->cmdline;
+		ev.process_path = proc->path;
+		ev.process_args = proc->cmdline;
 	} else {
-		ev.process_path = (char *)PROC_UNKNOWN_PATH;
+		ev.process_path = PROC_UNKNOWN_PATH;
 	}
 	stored = events_add(d->events, &ev);
 	if (stored)

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/conn.h"
+
 #define RULE_TEXT_MAX (1024 * 1024)
 #define RULE_NAME_MAX 255
 #define RULE_DESC_MAX 65536
@@ -63,6 +65,9 @@ bool rule_enabled(const struct rule *r);
 bool rule_nolog(const struct rule *r);
 /* Duration "always": the rule lives in a file of the rules directory. */
 bool rule_is_persistent(const struct rule *r);
+/* R alone says something about C at NOW: enabled, unexpired, operator
+ * matches. (Whether it decides also depends on the other rules.) */
+bool rule_match(const struct rule *r, const struct conn *c, time_t now);
 /* When a timed rule stops matching (created + duration); 0 = never. */
 time_t rule_expires(const struct rule *r);
 

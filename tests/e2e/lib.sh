@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # variables are for the sourcing case
 # Picket end-to-end harness: sourced by every case in tests/e2e/cases/.
 #
 # A case gets two fresh network namespaces joined by a veth pair:
@@ -16,6 +17,7 @@
 #   PK_NS_PREFIX        namespace name prefix (the runner sweeps it afterwards)
 #   PK_KEEP=1           keep the temp dir (logs, rules) after the case
 #   PK_DAEMON_ARGS      extra arguments for every picketd start
+#   PK_LOG_LEVEL        picketd's --log-level (default debug)
 
 PK_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PK_REPO=$(cd "$PK_E2E_DIR/../.." && pwd)
@@ -165,8 +167,8 @@ pk_netns_setup() {
 	ip -n "$PK_NS_C" link set pkc0 up
 	ip -n "$PK_NS_S" link set pks0 up
 	# The link is up when both ends say so; neighbour discovery is then quick.
-	local i
-	for i in $(seq 50); do
+
+	for _ in $(seq 50); do
 		ip -n "$PK_NS_C" -o link show pkc0 | grep -q 'state UP' &&
 			ip -n "$PK_NS_S" -o link show pks0 | grep -q 'state UP' && break
 		sleep 0.1
@@ -267,7 +269,7 @@ pk_start_daemon() {
 	: >"$PK_TMP/picketd.stderr"
 	# shellcheck disable=SC2086
 	nsenter --net="/run/netns/$PK_NS_C" -- "$PICKETD" --rules-dir "$PK_RULES" \
-		--socket "$PK_SOCK" --log-file "$PK_TMP/picketd.log" --log-level debug \
+		--socket "$PK_SOCK" --log-file "$PK_TMP/picketd.log" --log-level "${PK_LOG_LEVEL:-debug}" \
 		${PK_DAEMON_ARGS:-} "$@" >>"$PK_TMP/picketd.stderr" 2>&1 </dev/null &
 	PK_DAEMON_PID=$!
 	local deadline=$(($(pk_now_ms) + PK_READY_TIMEOUT * 1000))
@@ -296,7 +298,7 @@ pk_stop_daemon() {
 		sleep 0.01
 	done
 	PK_STOP_MS=$(($(pk_now_ms) - t0))
-	wait "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null
 	PK_STOP_STATUS=$?
 	PK_DAEMON_PID=
 }
@@ -327,7 +329,9 @@ pk_wait_event() {
 pk_run_c() {
 	PK_OUT=$(timeout -k 2 "$PK_TIMEOUT" nsenter --net="/run/netns/$PK_NS_C" -- "$@" 2>&1 </dev/null)
 	PK_RC=$?
-	pk_log "\$ ${1##*/} ${*:2} -> rc=$PK_RC ${PK_OUT:0:300}"
+	local cmd="${1##*/} ${*:2}"
+	cmd=${cmd//$'\n'/; }
+	pk_log "\$ ${cmd:0:160} -> rc=$PK_RC ${PK_OUT:0:300}"
 	return $PK_RC
 }
 

@@ -149,10 +149,22 @@ static int run_tcp(int fd, const struct sockaddr *sa, socklen_t salen, const cha
 	if (err)
 		return report_fail("connect", err);
 
+	/* Read the echo while sending: a peer that echoes as it reads would
+	 * otherwise block on our full receive buffer, and we on its. */
 	while (sent < n) {
-		if (!wait_fd(fd, POLLOUT, timeout_ms))
+		int wev = wait_fd(fd, POLLOUT | (want_echo ? POLLIN : 0), timeout_ms);
+		if (!wev)
 			return report_timeout("send");
-		ssize_t w = send(fd, buf + sent, n - sent, MSG_NOSIGNAL);
+		if (wev & POLLIN) {
+			ssize_t r = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				return report_fail("recv", errno);
+			if (r > 0)
+				recvd += (size_t)r;
+		}
+		if (!(wev & (POLLOUT | POLLERR | POLLHUP)))
+			continue;
+		ssize_t w = send(fd, buf + sent, n - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;

@@ -703,7 +703,7 @@ static void test_stale_and_live_socket(void **state)
 	struct fixture *f = *state;
 	struct control *second = NULL;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	char other[160];
+	char other[96];
 	int fd;
 
 	/* A live server's socket is not taken over. */
