@@ -66,7 +66,7 @@ char *control_request_format(long long id, const char *method, json_t *params, s
 /*
  * The error code for a handler's -errno: -EINVAL -> invalid_params,
  * -ENOENT -> not_found, -EPERM/-EACCES -> permission_denied,
- * -EEXIST -> invalid_params, -EOPNOTSUPP/-ENOSYS -> method_not_found,
+ * -EEXIST/-ERANGE/-E2BIG -> invalid_params, -EOPNOTSUPP/-ENOSYS -> method_not_found,
  * anything else -> internal.
  */
 const char *control_error_code_from_errno(int err);

@@ -70,7 +70,9 @@ static void client_kill(struct control_client *cl)
 	if (cl->dead)
 		return;
 	cl->dead = true;
-	/* Closing the fd also takes it out of the epoll set. */
+	/* Not left to close(): a copy of the fd in a child forked meanwhile
+	 * would keep it in the epoll set, with a pointer to freed memory. */
+	epoll_ctl(cl->ctl->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
 	cl->fd = -1;
 }

@@ -148,13 +148,17 @@ json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit)
 	size_t start = (ev->head + ev->capacity - ev->count) % ev->capacity;
 	size_t skip = 0;
 
-	/* Events are stored in id order: skip to the first wanted one, then
-	 * keep only the newest LIMIT of what remains. */
+	size_t end = ev->count;
+
+	/* Events are stored in id order. Without AFTER_ID: the newest LIMIT.
+	 * With it: the first LIMIT after it, so a client can page forward. */
 	while (skip < ev->count && ev->ring[(start + skip) % ev->capacity].id <= after_id)
 		skip++;
-	if (ev->count - skip > limit)
+	if (after_id == 0 && ev->count - skip > limit)
 		skip = ev->count - limit;
-	for (size_t i = skip; i < ev->count; i++)
+	if (end - skip > limit)
+		end = skip + limit;
+	for (size_t i = skip; i < end; i++)
 		json_array_append_new(arr, event_to_json(&ev->ring[(start + i) % ev->capacity]));
 	return arr;
 }

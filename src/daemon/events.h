@@ -43,7 +43,9 @@ void events_free(struct events *ev);
 /* Store a copy of E (strings duplicated), assigning its id. Returns the
  * stored event (valid until it is overwritten) or NULL when out of memory. */
 const struct event *events_add(struct events *ev, const struct event *e);
-/* At most LIMIT events with id > after_id, oldest first, as a JSON array. */
+
+/* Events as a JSON array, oldest first: with AFTER_ID 0 the newest LIMIT;
+ * otherwise the first LIMIT whose id is greater than AFTER_ID. */
 json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit);
 json_t *event_to_json(const struct event *e);
 uint64_t events_last_id(const struct events *ev);

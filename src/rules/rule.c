@@ -655,9 +655,14 @@ int rule_parse(const char *text, size_t len, time_t now, struct rule **ret_rule,
 	if (len > RULE_TEXT_MAX)
 		return fail(err, errsz, "rule: larger than %d bytes", RULE_TEXT_MAX);
 	obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!obj)
+	if (!obj) {
+		/* jansson quotes the input near the error: keep the message one line */
+		for (char *c = jerr.text; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		return fail(err, errsz, "invalid JSON at line %d column %d: %s", jerr.line,
 			    jerr.column, jerr.text);
+	}
 	r = rule_from_json(obj, now, ret_rule, err, errsz);
 	json_decref(obj);
 	return r;

@@ -20,6 +20,20 @@
  * description <= RULE_DESC_MAX; operator data <= RULE_DATA_MAX (a regexp
  * pattern too); list nesting <= RULE_LIST_DEPTH, list length <= RULE_LIST_LEN.
  *
+ * Matching: simple = equality, case-insensitive (ASCII) unless 'sensitive';
+ * ports and ids compare as numbers, IPs as addresses, protocol by name
+ * (tcp, udp, udplite, sctp, icmp, icmpv6 or a number; OpenSnitch's "tcp6"
+ * style means that protocol over IPv6 only). regexp = PCRE2, compiled at
+ * load, caseless unless 'sensitive', matched against the text form; a match
+ * that exhausts PCRE2's match/depth/heap limits counts as no match.
+ * network = CIDR (v4 or v6) with dest.network, dest.ip or source.ip.
+ * list = every item matches. Values not known for a connection (no process,
+ * no user name, no host name before DNS, no out interface, no ports for
+ * the protocol) never match; without a process, process.path is
+ * PROC_UNKNOWN_PATH. Operands lists.* and process.hash.* are rejected
+ * ("operand not supported yet"). A "once" rule is accepted and behaves
+ * like "until restart" (as when OpenSnitch loads one from a file).
+ *
  * Rules are immutable once parsed (the collection flips 'enabled'), and
  * not thread-safe: a compiled regexp keeps its match scratch space inside.
  */

@@ -460,21 +460,22 @@ const struct rule *rules_match(const struct rules *rs, const struct conn *c, tim
 	return last;
 }
 
-int rules_move_volatile(struct rules *dst, struct rules *src, time_t now)
+int rules_move_volatile(struct rules *dst, const struct rules *src, time_t now)
 {
 	int moved = 0, r;
 
-	for (size_t i = 0; i < src->all.n;) {
-		struct rule *rule = src->all.v[i];
+	/* Copies, so that on failure SRC is intact and the caller can keep
+	 * using it; SRC is about to be freed on success anyway. */
+	for (size_t i = 0; i < src->all.n; i++) {
+		const struct rule *rule = src->all.v[i];
+		struct rule *copy;
 
-		if (rule->in_file || rule_is_persistent(rule) || !rule_live(rule, now)) {
-			i++;
+		if (rule->in_file || rule_is_persistent(rule) || !rule_live(rule, now))
 			continue;
-		}
-		unindex(src, rule);
-		memmove(src->all.v + i, src->all.v + i + 1, (src->all.n - i - 1) * sizeof(void *));
-		src->all.n--;
-		r = rules_add(dst, rule);
+		copy = rule_clone(rule);
+		if (!copy)
+			return -ENOMEM;
+		r = rules_add(dst, copy);
 		if (r < 0)
 			return r;
 		moved++;

@@ -56,12 +56,12 @@ const struct rule *rules_match(const struct rules *rs, const struct conn *c, tim
 int rules_load_dir(struct rules *rs, const char *dir, time_t now,
 		   void (*report)(void *ud, const char *path, const char *msg), void *ud);
 /*
- * For a reload: move from SRC to DST every unexpired rule that lives only in
+ * For a reload: copy from SRC to DST every unexpired rule that lives only in
  * memory (not persistent and not loaded from a file), replacing a rule of
- * the same name in DST. Returns how many moved, or -ENOMEM/-ENOSPC (SRC then
- * still holds the rules not moved).
+ * the same name in DST. SRC is not changed, so on error (-ENOMEM, -ENOSPC)
+ * the caller can free DST and keep SRC. Returns how many were copied.
  */
-int rules_move_volatile(struct rules *dst, struct rules *src, time_t now);
+int rules_move_volatile(struct rules *dst, const struct rules *src, time_t now);
 
 /* Write R as DIR/NAME.json atomically (temp file in DIR, fsync, rename, fsync DIR). */
 int rules_write_file(const char *dir, const struct rule *r);
