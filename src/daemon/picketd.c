@@ -25,6 +25,7 @@
 #include "control/server.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/privileges.h"
 #include "netfilter/nfq.h"
 #include "rules/rules.h"
 
@@ -268,6 +269,11 @@ int main(int argc, char **argv)
 		log_error("event loop: %s", strerror(-r));
 		goto cleanup;
 	}
+	r = privileges_drop();
+	if (r < 0)
+		log_warn("privileges: cannot drop capabilities: %s, continuing with all", strerror(-r));
+	else
+		log_info("privileges: kept CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH");
 	log_info("picketd ready");
 	if (run(&d, &l) == 0)
 		ret = EXIT_SUCCESS;
