@@ -35,6 +35,8 @@
 #define GETDENTS_BUF 8192
 #define SOCK_LINK_MAX 40    /* "socket:[" + 20 digits + "]" */
 #define SCAN_PIDS_MAX 65536 /* processes sorted per full scan (256 KB) */
+#define NOOWNER_MAX 32      /* inodes no process held, remembered ... */
+#define NOOWNER_TTL_NS 1000000000ull /* ... this long, to skip repeated full scans */
 
 struct pentry {
 	struct proc_info info;
@@ -63,6 +65,11 @@ struct attrib {
 	struct recent recent[RECENT_PIDS]; /* most recent first */
 	int nrecent;
 	struct attrib_stats stats;
+	/* Sockets held by no process we can see (kernel sockets, fds in flight,
+	 * other pid namespaces): a ring, so each costs one full scan a second. */
+	uint64_t noowner_ino[NOOWNER_MAX];
+	uint64_t noowner_ns[NOOWNER_MAX];
+	unsigned int noowner_next;
 	char scratch[PROC_ENVIRON_MAX];
 	pid_t pids[SCAN_PIDS_MAX];
 };
@@ -364,10 +371,26 @@ done:
 	return r;
 }
 
-/* On success the owner of WANT is a->recent[0]. */
-static int find_owner(struct attrib *a, const char *want, size_t want_len)
+static bool noowner_recent(const struct attrib *a, uint64_t ino, uint64_t now)
+{
+	for (int i = 0; i < NOOWNER_MAX; i++)
+		if (a->noowner_ino[i] == ino && now - a->noowner_ns[i] < NOOWNER_TTL_NS)
+			return true;
+	return false;
+}
+
+static void noowner_add(struct attrib *a, uint64_t ino, uint64_t now)
+{
+	a->noowner_ino[a->noowner_next] = ino;
+	a->noowner_ns[a->noowner_next] = now;
+	a->noowner_next = (a->noowner_next + 1) % NOOWNER_MAX;
+}
+
+/* On success the owner of socket INO (link text WANT) is a->recent[0]. */
+static int find_owner(struct attrib *a, uint64_t ino, const char *want, size_t want_len)
 {
 	char name[32];
+	uint64_t now;
 	int fd, r;
 
 	for (int i = 0; i < a->nrecent; i++) {
@@ -398,9 +421,14 @@ static int find_owner(struct attrib *a, const char *want, size_t want_len)
 		}
 		i++;
 	}
+	now = now_ns();
+	if (noowner_recent(a, ino, now))
+		return -ENOENT;
 	r = scan_all(a, want, want_len);
 	if (r == 0)
 		a->stats.hits_scan++;
+	else if (r == -ENOENT)
+		noowner_add(a, ino, now);
 	return r;
 }
 
@@ -457,7 +485,7 @@ int attrib_lookup(struct attrib *a, const struct flow *flow, const struct proc_i
 	if (r < 0)
 		goto out;
 	want_len = (size_t)snprintf(want, sizeof(want), "socket:[%" PRIu64 "]", ino);
-	r = find_owner(a, want, want_len);
+	r = find_owner(a, ino, want, want_len);
 	if (r < 0)
 		goto out;
 	rc = &a->recent[0];

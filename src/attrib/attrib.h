@@ -13,7 +13,9 @@
  * Cost: sock_diag round trip + one readlink when the process and fd number
  * were seen recently (the common case: a process that opens and closes
  * sockets reuses fd numbers); a scan of a few recent processes' fds next;
- * a scan of all of /proc last (milliseconds on a busy machine).
+ * a scan of all of /proc last, newest pid first (0.1-3 ms here). A socket
+ * that no visible process holds (kernel socket, fd in flight, other pid
+ * namespace) is answered -ENOENT without a new full scan for 1 s.
  *
  * Bounds: ATTRIB_PROC_MAX processes cached (least recently used evicted);
  * each entry is ~17 KB plus its environment (<= PROC_ENVIRON_MAX). Cached

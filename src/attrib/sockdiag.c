@@ -29,7 +29,7 @@
 #define SOCKDIAG_BUF 8192        /* one exact answer is ~100 bytes */
 #define SOCKDIAG_STALE_MAX 8     /* answers to older requests skipped per request */
 #define PROCNET_LINE_MAX 256     /* /proc/net lines are fixed width, ~180 bytes */
-/* Not from <netinet/ip_icmp.h>: its icmp_id macro rewrites struct flow's field. */
+/* Our own constants, not <netinet/ip_icmp.h>: its field macros (icmp_id, ...) rewrite names. */
 #define ICMP_ECHO_REQUEST 8
 #define ICMPV6_ECHO_REQUEST 128
 
@@ -228,7 +228,7 @@ int sockdiag_flow_inode(struct sockdiag *sd, const struct flow *flow, uint64_t *
 		if (is_echo_request(flow)) {
 			r = procnet_find_inode(flow->family == AF_INET ? "/proc/net/icmp"
 								       : "/proc/net/icmp6",
-					       flow->family, &flow->src, flow->icmp_id, &flow->dst,
+					       flow->family, &flow->src, flow->echo_id, &flow->dst,
 					       0, ret_inode);
 			if (r != -ENOENT)
 				return r;

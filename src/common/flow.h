@@ -20,7 +20,7 @@ struct flow {
 	uint16_t dport;         /* host order; 0 when the protocol has no ports */
 	uint8_t icmp_type;      /* ICMP/ICMPv6 only */
 	uint8_t icmp_code;
-	uint16_t icmp_id;       /* echo identifier, host order */
+	uint16_t echo_id;       /* echo identifier, host order */
 	union picket_addr src;
 	union picket_addr dst;
 };

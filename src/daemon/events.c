@@ -137,7 +137,7 @@ json_t *event_to_json(const struct event *e)
 	json_object_set_new(o, "iface_out", json_string(e->iface_out));
 	if (e->flow.proto == IPPROTO_ICMP || e->flow.proto == IPPROTO_ICMPV6) {
 		json_object_set_new(o, "icmp_type", json_integer(e->flow.icmp_type));
-		json_object_set_new(o, "icmp_id", json_integer(e->flow.icmp_id));
+		json_object_set_new(o, "icmp_id", json_integer(e->flow.echo_id));
 	}
 	return o;
 }

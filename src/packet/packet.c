@@ -66,7 +66,7 @@ static int parse_transport(struct cursor t, struct flow *f)
 		if (is_echo(f->proto, f->icmp_type)) {
 			if (t.len < 6)
 				return -EBADMSG;
-			f->icmp_id = get_be16(t.p + 4);
+			f->echo_id = get_be16(t.p + 4);
 		}
 		return 0;
 	default:

@@ -20,7 +20,7 @@
  * Returns 0 and fills *ret_flow (all fields not set by the protocol are 0):
  *  - addresses in network order, ports and the ICMP echo id in host order;
  *  - TCP, UDP, UDPLITE, SCTP: sport/dport;
- *  - ICMP, ICMPv6: icmp_type, icmp_code, and icmp_id for echo request/reply;
+ *  - ICMP, ICMPv6: icmp_type, icmp_code, and echo_id for echo request/reply;
  *  - any other protocol (including IPv6 ESP and "no next header"): only
  *    family, proto and addresses;
  *  - a non-first fragment (IPv4 fragment offset != 0, or an IPv6 fragment

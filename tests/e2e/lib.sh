@@ -260,13 +260,21 @@ pk_rule() {
 
 # ---------------------------------------------------------------- daemon
 
-_pk_ready() { grep -qs 'picketd ready' "$PK_TMP/picketd.stderr" "$PK_TMP/picketd.log"; }
+# Looks at what this start wrote only: a restarted daemon appends to the
+# same log file, whose old "picketd ready" must not count.
+_pk_ready() {
+	grep -qs 'picketd ready' "$PK_TMP/picketd.stderr" ||
+		tail -c +"$((PK_LOG_OFFSET + 1))" "$PK_TMP/picketd.log" 2>/dev/null | grep -q 'picketd ready'
+}
 
 # pk_start_daemon [ARGS...]: picketd in the client namespace, with the case's
 # rules dir, socket and log file; returns once it logged "picketd ready".
 pk_start_daemon() {
 	pk_need_daemon
+	# Keep the previous start's stderr for the failure dump.
+	[ -s "$PK_TMP/picketd.stderr" ] && cat "$PK_TMP/picketd.stderr" >>"$PK_TMP/picketd.stderr.old"
 	: >"$PK_TMP/picketd.stderr"
+	PK_LOG_OFFSET=$(stat -c %s "$PK_TMP/picketd.log" 2>/dev/null || echo 0)
 	# shellcheck disable=SC2086
 	nsenter --net="/run/netns/$PK_NS_C" -- "$PICKETD" --rules-dir "$PK_RULES" \
 		--socket "$PK_SOCK" --log-file "$PK_TMP/picketd.log" --log-level "${PK_LOG_LEVEL:-debug}" \
@@ -290,16 +298,23 @@ pk_stop_daemon() {
 	local sig=${1:-TERM} t0 pid=$PK_DAEMON_PID
 	[ -n "$pid" ] || return 0
 	t0=$(pk_now_ms)
-	kill -"$sig" "$pid" 2>/dev/null
+	# bash reports a job killed by a signal ("Killed ...") on its own
+	# stderr; that is what we asked for, so keep it out of the case's output.
+	exec 3>&2 2>/dev/null
+	kill -"$sig" "$pid"
 	while kill -0 "$pid" 2>/dev/null; do
 		# A zombie has exited already; wait reaps it below.
 		[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && break
-		[ $(($(pk_now_ms) - t0)) -gt 5000 ] && pk_fail "picketd still running 5 s after SIG$sig"
+		if [ $(($(pk_now_ms) - t0)) -gt 5000 ]; then
+			exec 2>&3 3>&-
+			pk_fail "picketd still running 5 s after SIG$sig"
+		fi
 		sleep 0.01
 	done
 	PK_STOP_MS=$(($(pk_now_ms) - t0))
-	{ wait "$pid"; } 2>/dev/null
+	wait "$pid"
 	PK_STOP_STATUS=$?
+	exec 2>&3 3>&-
 	PK_DAEMON_PID=
 }
 

@@ -22,7 +22,8 @@ pk_c iptables-save 2>/dev/null | grep -v '^#' >"$PK_TMP/before.ipt"
 
 pk_rule allow-curl allow process.path "$(pk_realpath curl)"
 pk_start_daemon --default-action deny
-pk_c nft list ruleset >"$PK_TMP/during.nft"
+pk_c nft list ruleset >"$PK_TMP/during.nft" 2>"$PK_TMP/during.err"
+[ -s "$PK_TMP/during.err" ] && pk_log "note: 'nft list ruleset' while picketd runs says: $(tr '\n' ' ' <"$PK_TMP/during.err")"
 cmp -s "$PK_TMP/before.nft" "$PK_TMP/during.nft" && pk_fail "picketd installed no ruleset"
 grep -q 'table .* picket' "$PK_TMP/during.nft" || pk_log "note: no table named picket"
 grep -q 'table inet pk_pre' "$PK_TMP/during.nft" || pk_fail "pre-existing table gone while picketd runs"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Later packets of an allowed flow stay in the kernel: a 10 MB download and
 # a 1 MB upload pass only their first packets through picketd (counters.packets
-# of `picket status --json` stays small).
+# of `picket --json status` stays small).
 . "$(dirname "$0")/../lib.sh"
 
 pk_netns_setup
@@ -14,7 +14,7 @@ pk_rule allow-pkclient allow process.path "$(readlink -f "$PK_CLIENT")"
 pk_start_daemon --default-action deny
 
 packets() {	# sets $packets
-	pk_cli status --json >"$PK_TMP/status.json" 2>&1 || pk_fail "picket status --json failed: $(cat "$PK_TMP/status.json")"
+	pk_cli --json status >"$PK_TMP/status.json" 2>&1 || pk_fail "picket --json status failed: $(cat "$PK_TMP/status.json")"
 	packets=$("$PK_PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["counters"]["packets"]))' \
 		"$PK_TMP/status.json" 2>/dev/null) || pk_fail "no counters.packets in: $(head -c 500 "$PK_TMP/status.json")"
 }

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@
 #include "attrib/sockdiag.h"
 
 #define BENCH_CYCLES 2000
-#define ICMP_ECHO_REQUEST 8 /* not <netinet/ip_icmp.h>: its icmp_id macro breaks struct flow */
+#define ICMP_ECHO_REQUEST 8 /* not <netinet/ip_icmp.h>: its echo_id macro breaks struct flow */
 
 static struct attrib *A;
 static char self_exe[PATH_MAX];
@@ -125,11 +126,14 @@ static int listener(int family, int type, union sa *ret_addr)
 {
 	union sa a = loopback(family, 0);
 	socklen_t len = sa_len(family);
+	struct timeval tv = { .tv_sec = 10 };
 	int fd;
 
 	fd = socket(family, type | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, &a.sa, len), 0);
+	/* A child that failed to connect must not hang the test in accept(). */
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 	if (type == SOCK_STREAM)
 		assert_int_equal(listen(fd, 128), 0);
 	assert_int_equal(getsockname(fd, &ret_addr->sa, &len), 0);
@@ -344,7 +348,7 @@ static void ping_case(int family)
 	assert_int_equal(getsockname(fd, &local.sa, &len), 0);
 	f = make_flow(family, proto, &dst, &dst); /* src: loopback */
 	f.icmp_type = echo[0];
-	f.icmp_id = sa_port(&local); /* a ping socket's "port" is its echo id */
+	f.echo_id = sa_port(&local); /* a ping socket's "port" is its echo id */
 	lookup_self(&f);
 	close(fd);
 }
@@ -373,7 +377,7 @@ static void raw_case(int family, int proto, uint8_t icmp_type)
 	}
 	f = make_flow(family, proto, &dst, &dst);
 	f.icmp_type = icmp_type;
-	f.icmp_id = 54321; /* no ping socket has it: the raw socket must be found */
+	f.echo_id = 54321; /* no ping socket has it: the raw socket must be found */
 	lookup_self(&f);
 	/* The fallback for kernels without raw_diag reads the same socket. */
 	assert_int_equal(procnet_find_inode(table, (uint8_t)family, &f.src, (uint16_t)proto, &f.dst,
@@ -485,13 +489,18 @@ static void test_child(void **state)
 	close(l);
 }
 
-static int keep_socket_stdin_pipe(void *arg)
-{
-	int *fds = arg; /* [0]: pipe read end for stdin, [1]: connect target */
+struct exec_arg {
+	int stdin_fd;
+	union sa srv;
+};
 
-	if (dup2(fds[0], 0) < 0)
+static int keep_socket_stdin_pipe(void *data)
+{
+	struct exec_arg *arg = data;
+
+	if (dup2(arg->stdin_fd, 0) < 0)
 		return -1;
-	return connect_to(&((union sa *)(void *)fds)[1]);
+	return connect_to(&arg->srv);
 }
 
 /* A process that exec()s keeps its sockets: the new program is seen once the
@@ -500,7 +509,7 @@ static void test_exec_seen(void **state)
 {
 	char *argv[] = { "/bin/sh", "-c", "read x; exec /bin/sleep 30", NULL };
 	char *envp[] = { NULL };
-	struct { int fds[2]; union sa srv; } *arg;
+	struct exec_arg *arg;
 	const struct proc_info *p = NULL;
 	char sh_path[PATH_MAX], sleep_path[PATH_MAX], exe[PATH_MAX], link[64];
 	union sa peer;
@@ -515,7 +524,7 @@ static void test_exec_seen(void **state)
 	assert_non_null(arg);
 	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
 	l = listener(AF_INET, SOCK_STREAM, &arg->srv);
-	arg->fds[0] = in[0];
+	arg->stdin_fd = in[0];
 	pid = spawn(keep_socket_stdin_pipe, arg, argv, envp);
 	close(in[0]);
 	s = accept4(l, &peer.sa, &len, SOCK_CLOEXEC);
@@ -612,6 +621,67 @@ static void test_stale(void **state)
 	assert_int_equal(after.misses, before.misses + 2);
 	f.family = AF_UNIX;
 	assert_int_equal(attrib_lookup(A, &f, &p), -EAFNOSUPPORT);
+}
+
+static void send_fd(int via, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	assert_int_equal(sendmsg(via, &msg, 0), 1);
+}
+
+static int recv_fd(int via)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	assert_int_equal(recvmsg(via, &msg, MSG_CMSG_CLOEXEC), 1);
+	cm = CMSG_FIRSTHDR(&msg);
+	assert_non_null(cm);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* A socket whose only reference is an fd in flight: sock_diag finds it, no
+ * process holds it. The second miss skips the full scan. */
+static void test_no_owner(void **state)
+{
+	const struct proc_info *p = NULL;
+	struct attrib_stats before, after;
+	union sa srv;
+	struct flow f;
+	int l, c, pair[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair), 0);
+	l = listener(AF_INET, SOCK_DGRAM, &srv);
+	c = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(c, &srv.sa, sa_len(AF_INET)), 0);
+	f = flow_of(c, IPPROTO_UDP, &srv);
+	send_fd(pair[0], c);
+	close(c);
+	attrib_get_stats(A, &before);
+	assert_int_equal(attrib_lookup(A, &f, &p), -ENOENT);
+	assert_int_equal(attrib_lookup(A, &f, &p), -ENOENT);
+	attrib_get_stats(A, &after);
+	assert_int_equal(after.misses, before.misses + 2);
+	c = recv_fd(pair[1]);
+	lookup_self(&f);
+	close(c);
+	close(l);
+	close(pair[0]);
+	close(pair[1]);
 }
 
 static void test_parse_stat(void **state)
@@ -762,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_exec_seen),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_no_owner),
 		cmocka_unit_test(test_bench),
 	};
 

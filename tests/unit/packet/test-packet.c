@@ -181,7 +181,7 @@ static void expect_l4(const struct flow *f, uint8_t proto, uint8_t icmp_type, bo
 		assert_int_equal(f->dport, 0);
 		assert_int_equal(f->icmp_type, 0);
 		assert_int_equal(f->icmp_code, 0);
-		assert_int_equal(f->icmp_id, 0);
+		assert_int_equal(f->echo_id, 0);
 		return;
 	}
 	switch (proto) {
@@ -203,7 +203,7 @@ static void expect_l4(const struct flow *f, uint8_t proto, uint8_t icmp_type, bo
 		assert_int_equal(f->dport, 0);
 		assert_int_equal(f->icmp_type, icmp_type);
 		assert_int_equal(f->icmp_code, icmp_type == 3 ? 1 : 0);
-		assert_int_equal(f->icmp_id,
+		assert_int_equal(f->echo_id,
 				 icmp_type == 8 || icmp_type == 0 || icmp_type == 128 ||
 						 icmp_type == 129
 					 ? 0x1234
@@ -212,7 +212,7 @@ static void expect_l4(const struct flow *f, uint8_t proto, uint8_t icmp_type, bo
 	}
 	assert_int_equal(f->icmp_type, 0);
 	assert_int_equal(f->icmp_code, 0);
-	assert_int_equal(f->icmp_id, 0);
+	assert_int_equal(f->echo_id, 0);
 }
 
 /* Bytes of L4 the parser needs for PROTO/ICMP_TYPE. */
