@@ -181,6 +181,17 @@ int client_call(struct client *cl, const char *method, json_t *params, json_t **
 
 	r = client_send(cl, method, params, &id);
 	if (r < 0) {
+		/* A refused peer is told why, then closed: that line is the
+		 * real answer, not the broken pipe. */
+		if (r == -EPIPE && client_read(cl, 1000, &msg) == 0) {
+			json_t *error = json_object_get(msg, "error");
+			if (error) {
+				client_error_text(error, err, errsz);
+				json_decref(msg);
+				return -EREMOTEIO;
+			}
+			json_decref(msg);
+		}
 		snprintf(err, errsz, "cannot send the request: %s", strerror(-r));
 		return r;
 	}

@@ -559,6 +559,19 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
+	/* "picket status --json" reads as naturally as "picket --json status":
+	 * take --json/-j after the command too (log parses its own). */
+	if (strcmp(cmd, "log") != 0) {
+		int w = 1;
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+				ctx.json = true;
+			else
+				argv[w++] = argv[i];
+		}
+		argc = w;
+		argv[argc] = NULL;
+	}
 	if (strcmp(cmd, "status") == 0)
 		r = cmd_status(&ctx, argc, argv);
 	else if (strcmp(cmd, "rules") == 0)

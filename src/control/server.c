@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "control/server.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -432,7 +433,7 @@ fail:
 static void accept_clients(struct control *c)
 {
 	for (int i = 0; i < ACCEPTS_PER_CALL; i++) {
-		struct ucred cred;
+		struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -454,6 +455,11 @@ static void accept_clients(struct control *c)
 		/* Credentials before anything else: nothing from a refused
 		 * peer is ever read. */
 		if (!peer_allowed(c, fd, &cred)) {
+			/* The server is the daemon's edge: the refusal is its
+			 * decision, so it is logged here, once. */
+			log_warn("control: refused a client (uid %u, gid %u, pid %d): not root "
+				 "nor in the control group",
+				 (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
 			send_and_close(fd, CONTROL_ERR_PERMISSION_DENIED,
 				       "not allowed: only root and members of the control group may "
 				       "connect");

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,10 +119,15 @@ json_t *event_to_json(const struct event *e)
 	json_object_set_new(o, "action", json_string(action_names[e->action]));
 	json_object_set_new(o, "reason", json_string(reason_names[e->reason]));
 	json_object_set_new(o, "rule", e->rule ? json_string(e->rule) : json_null());
-	if (proto)
+	/* Always a string, the number for protocols without a name ("253"),
+	 * which is also how a rule's protocol operand names them. */
+	if (proto) {
 		json_object_set_new(o, "protocol", json_string(proto));
-	else
-		json_object_set_new(o, "protocol", json_integer(e->flow.proto));
+	} else {
+		char num[4];
+		snprintf(num, sizeof(num), "%u", e->flow.proto);
+		json_object_set_new(o, "protocol", json_string(num));
+	}
 	json_object_set_new(o, "src_ip",
 			    json_string(flow_addr_str(e->flow.family, &e->flow.src, addr, sizeof(addr))));
 	json_object_set_new(o, "src_port", ports ? json_integer(e->flow.sport) : json_null());

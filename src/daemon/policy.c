@@ -15,7 +15,7 @@
 
 static void report_bad_file(void *ud, const char *path, const char *msg)
 {
-	log_warn("rules: %s: %s, ignoring this file", path, msg);
+	log_warn("rules: %s: %s", path, msg);
 }
 
 static struct rules *load_dir(const char *dir, int *ret_count)
