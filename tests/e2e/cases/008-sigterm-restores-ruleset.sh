@@ -25,7 +25,7 @@ pk_start_daemon --default-action deny
 pk_c nft list ruleset >"$PK_TMP/during.nft" 2>"$PK_TMP/during.err"
 [ -s "$PK_TMP/during.err" ] && pk_log "note: 'nft list ruleset' while picketd runs says: $(tr '\n' ' ' <"$PK_TMP/during.err")"
 cmp -s "$PK_TMP/before.nft" "$PK_TMP/during.nft" && pk_fail "picketd installed no ruleset"
-grep -q 'table .* picket' "$PK_TMP/during.nft" || pk_log "note: no table named picket"
+grep -q '^table inet picket ' "$PK_TMP/during.nft" || pk_fail "no table inet picket while picketd runs"
 grep -q 'table inet pk_pre' "$PK_TMP/during.nft" || pk_fail "pre-existing table gone while picketd runs"
 expect_connect "traffic through picketd" curl -sS -o /dev/null --max-time 3 "http://$PK_S4:8080/"
 expect_blocked "denied traffic" "$PK_CLIENT" -t 1000 "$PK_S4" 8080
