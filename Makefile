@@ -10,10 +10,11 @@ PREFIX     ?= /usr/local
 FUZZ_SECONDS ?= 20
 RUN_FLAGS  ?= --rules-dir /etc/picket/rules --default-action allow
 
-BUILD_DEPS = meson ninja-build pkg-config gcc libmnl-dev libnftnl-dev libjansson-dev \
-             libpcre2-dev nftables
+BUILD_DEPS = meson ninja-build pkg-config gcc libmnl-dev libnftnl-dev libjansson-dev libssl-dev \
+             libpcre2-dev libsqlite3-dev nftables
 TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev clang libclang-rt-14-dev iproute2 iptables \
-             conntrack curl netcat-openbsd python3 tmux util-linux procps
+             conntrack curl netcat-openbsd python3 tmux util-linux procps \
+             dnsmasq-base bind9-dnsutils
 
 APT = DEBIAN_FRONTEND=noninteractive apt-get
 

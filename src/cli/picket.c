@@ -14,6 +14,7 @@
 
 #include "cli/client.h"
 #include "cli/output.h"
+#include "cli/query.h"
 #include "control/proto.h"
 
 #define DEFAULT_SOCKET "/run/picket/picket.sock"
@@ -45,6 +46,15 @@ static void usage(FILE *out)
 		"  rules delete|enable|disable NAME\n"
 		"  log [-n N] [--follow] [--json] the last N decisions (default %d); --follow keeps\n"
 		"                                 printing new ones until interrupted\n"
+		"  log [-n N] FILTERS             the last N decisions in the history that match\n"
+		"  stats [--since 24h] [--until T] [--top N]\n"
+		"                                 top executables, hosts, ports; blocked counts\n"
+		"  export [--format csv|json] [FILTERS]\n"
+		"                                 every matching history row to stdout\n"
+		"\n"
+		"Filters: --since T --until T --exe PATH --host NAME|IP --port N\n"
+		"         --action allow|deny|reject --rule NAME\n"
+		"         T: 30m, 1h, 7d (ago), @EPOCH, 2026-11-23 or '2026-11-23 10:00'\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default $PICKET_SOCKET or %s)\n"
@@ -482,11 +492,12 @@ static int cmd_log(struct ctx *ctx, int argc, char **argv)
 		{"follow", no_argument, NULL, 'f'},
 		{"json", no_argument, NULL, 'j'},
 		{"lines", required_argument, NULL, 'n'},
+		QUERY_FILTER_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct log_out lo = {.json = ctx->json, .last_id = -1};
 	long n = LOG_DEFAULT;
-	json_t *query, *res;
+	json_t *query = json_object(), *res;
 	char *end;
 	int o, r;
 
@@ -499,17 +510,33 @@ static int cmd_log(struct ctx *ctx, int argc, char **argv)
 		case 'n':
 			errno = 0;
 			n = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || n < 1 || n > LOG_MAX)
+			if (errno || *end || end == optarg || n < 1 || n > LOG_MAX) {
+				json_decref(query);
 				return usage_error("log: -n: expected a number from 1 to 10000, got "
 						   "'%s'", optarg);
+			}
+			break;
+		case QOPT_SINCE: case QOPT_UNTIL: case QOPT_EXE: case QOPT_HOST:
+		case QOPT_PORT: case QOPT_ACTION: case QOPT_RULE:
+			if (query_filter_opt("log", o, optarg, query) < 0) {
+				json_decref(query);
+				return EXIT_USAGE;
+			}
 			break;
 		default:
+			json_decref(query);
 			return usage_error("log: unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		json_decref(query);
 		return usage_error("log: unexpected argument '%s'", argv[optind]);
-	query = json_pack("{s:i}", "limit", (int)n);
+	}
+	if (lo.follow && json_object_size(query) > 0) {
+		json_decref(query);
+		return usage_error("log: %s", "--follow cannot be combined with filters (yet)");
+	}
+	json_object_set_new(query, "limit", json_integer(n));
 	if (lo.follow) {
 		r = log_follow(ctx, &lo, query);
 		json_decref(query);
@@ -525,6 +552,135 @@ static int cmd_log(struct ctx *ctx, int argc, char **argv)
 		table_print(lo.table, stdout);
 	table_free(lo.table);
 	json_decref(res);
+	return r;
+}
+
+/* --- stats, export ----------------------------------------------------- */
+
+static int cmd_stats(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"since", required_argument, NULL, QOPT_SINCE},
+		{"until", required_argument, NULL, QOPT_UNTIL},
+		{"top", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	json_t *params = json_object(), *res;
+	char *end;
+	long top;
+	int o, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (o) {
+		case QOPT_SINCE:
+		case QOPT_UNTIL:
+			if (query_filter_opt("stats", o, optarg, params) < 0) {
+				json_decref(params);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			errno = 0;
+			top = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || top < 1 || top > 100) {
+				json_decref(params);
+				return usage_error("stats: --top: expected 1-100, got '%s'", optarg);
+			}
+			json_object_set_new(params, "top", json_integer(top));
+			break;
+		default:
+			json_decref(params);
+			return usage_error("stats: unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		json_decref(params);
+		return usage_error("stats: unexpected argument '%s'", argv[optind]);
+	}
+	r = call(ctx, "stats", params, &res);
+	if (r)
+		return r;
+	if (ctx->json)
+		print_json(res, JSON_INDENT(2));
+	else
+		print_stats(res, stdout);
+	json_decref(res);
+	return 0;
+}
+
+/* Pages through the export method (after_id = the last id seen), writing
+ * each page as it arrives: memory stays bounded whatever the row count. */
+static int cmd_export(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		QUERY_FILTER_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	json_t *params = json_object(), *res = NULL, *rows, *row;
+	bool csv = !ctx->json, first = true, more = true;
+	char err[512];
+	size_t i;
+	int o, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (o == 'f' && (strcmp(optarg, "csv") == 0 || strcmp(optarg, "json") == 0)) {
+			csv = strcmp(optarg, "csv") == 0;
+		} else if (o == 'f') {
+			json_decref(params);
+			return usage_error("export: --format: expected csv or json, got '%s'", optarg);
+		} else if (o >= QOPT_SINCE && o <= QOPT_RULE) {
+			if (query_filter_opt("export", o, optarg, params) < 0) {
+				json_decref(params);
+				return EXIT_USAGE;
+			}
+		} else {
+			json_decref(params);
+			return usage_error("export: unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		json_decref(params);
+		return usage_error("export: unexpected argument '%s'", argv[optind]);
+	}
+	r = connect_daemon(ctx);
+	if (r) {
+		json_decref(params);
+		return r;
+	}
+	json_object_set_new(params, "limit", json_integer(1000));
+	if (csv)
+		csv_header(stdout);
+	else
+		fputs("[", stdout);
+	while (more) {
+		if (client_call(ctx->cl, "export", params, &res, err, sizeof(err)) < 0) {
+			fprintf(stderr, "picket: export: %s\n", err);
+			r = EXIT_DAEMON;
+			break;
+		}
+		rows = json_object_get(res, "rows");
+		json_array_foreach(rows, i, row) {
+			if (csv) {
+				csv_row(row, stdout);
+			} else {
+				fputs(first ? "\n" : ",\n", stdout);
+				json_dumpf(row, stdout, JSON_COMPACT);
+			}
+			first = false;
+		}
+		more = json_is_true(json_object_get(res, "more")) && json_array_size(rows) > 0;
+		json_object_set(params, "after_id", json_object_get(res, "last_id"));
+		json_decref(res);
+		res = NULL;
+	}
+	if (!csv && r == 0)
+		fputs(first ? "]\n" : "\n]\n", stdout);
+	json_decref(params);
 	return r;
 }
 
@@ -578,6 +734,10 @@ int main(int argc, char **argv)
 		r = cmd_rules(&ctx, argc, argv);
 	else if (strcmp(cmd, "log") == 0)
 		r = cmd_log(&ctx, argc, argv);
+	else if (strcmp(cmd, "stats") == 0)
+		r = cmd_stats(&ctx, argc, argv);
+	else if (strcmp(cmd, "export") == 0)
+		r = cmd_export(&ctx, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		r = 0;

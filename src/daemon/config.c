@@ -19,6 +19,10 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_LOG_FILE,
 	OPT_CONFIG,
+	OPT_DB,
+	OPT_NO_HISTORY,
+	OPT_HISTORY_DAYS,
+	OPT_HISTORY_MAX_ROWS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -33,6 +37,10 @@ static const struct option options[] = {
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"log-file", required_argument, NULL, OPT_LOG_FILE},
 	{"config", required_argument, NULL, OPT_CONFIG},
+	{"db", required_argument, NULL, OPT_DB},
+	{"no-history", no_argument, NULL, OPT_NO_HISTORY},
+	{"history-days", required_argument, NULL, OPT_HISTORY_DAYS},
+	{"history-max-rows", required_argument, NULL, OPT_HISTORY_MAX_ROWS},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{0},
@@ -61,8 +69,39 @@ static void usage(void)
 	       "  --fail-closed            drop new flows while picketd is not running\n"
 	       "  --log-level LEVEL        error|warning|info|debug (default info)\n"
 	       "  --log-file PATH          also log to PATH\n"
+	       "  --db PATH                connection history database (default %s)\n"
+	       "  --no-history             keep no connection history on disk\n"
+	       "  --history-days N         delete history rows older than N days (default %d, 0: never)\n"
+	       "  --history-max-rows N     keep at most N history rows (default %d, 0: no bound)\n"
 	       "  --version, --help\n",
-	       CONFIG_DEFAULT_PATH);
+	       CONFIG_DEFAULT_PATH, CONFIG_DEFAULT_DB, CONFIG_DEFAULT_HISTORY_DAYS,
+	       CONFIG_DEFAULT_HISTORY_MAX_ROWS);
+}
+
+/* A whole non-negative decimal number up to MAX. */
+static int parse_count(const char *value, unsigned long long max, unsigned long long *ret)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(value, &end, 10);
+	if (errno || *end || end == value || value[0] == '-' || n > max)
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+/* true|yes|false|no, or no value (a flag): true. */
+static int parse_bool(const char *value, bool *ret)
+{
+	if (!value || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
+		*ret = true;
+	else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
+		*ret = false;
+	else
+		return -EINVAL;
+	return 0;
 }
 
 static int set_path(char *dst, const char *value)
@@ -96,6 +135,32 @@ static int apply(struct config *cfg, int opt, const char *value, const char *whe
 	case OPT_CONFIG:
 		r = set_path(cfg->config_file, value);
 		break;
+	case OPT_DB:
+		r = set_path(cfg->db_path, value);
+		break;
+	case OPT_NO_HISTORY:
+		if (parse_bool(value, &cfg->no_history) < 0) {
+			fprintf(stderr, "picketd: %s: %s: expected true|false, got \"%s\"\n", where,
+				name, value);
+			return -EINVAL;
+		}
+		break;
+	case OPT_HISTORY_DAYS:
+	case OPT_HISTORY_MAX_ROWS: {
+		unsigned long long n;
+		unsigned long long max = opt == OPT_HISTORY_DAYS ? 36500 : 1000000000000ULL;
+
+		if (parse_count(value, max, &n) < 0) {
+			fprintf(stderr, "picketd: %s: %s: expected a number 0-%llu, got \"%s\"\n",
+				where, name, max, value);
+			return -EINVAL;
+		}
+		if (opt == OPT_HISTORY_DAYS)
+			cfg->history_days = (unsigned)n;
+		else
+			cfg->history_max_rows = n;
+		break;
+	}
 	case OPT_DEFAULT_ACTION:
 		r = -EINVAL;
 		for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
@@ -224,6 +289,9 @@ int config_load(struct config *cfg, int argc, char **argv)
 	strcpy(cfg->rules_dir, "/etc/picket/rules");
 	strcpy(cfg->socket_path, "/run/picket/picket.sock");
 	strcpy(cfg->config_file, CONFIG_DEFAULT_PATH);
+	strcpy(cfg->db_path, CONFIG_DEFAULT_DB);
+	cfg->history_days = CONFIG_DEFAULT_HISTORY_DAYS;
+	cfg->history_max_rows = CONFIG_DEFAULT_HISTORY_MAX_ROWS;
 	cfg->default_action = ACTION_ALLOW;
 	cfg->log_level = LOG_LVL_INFO;
 

@@ -12,6 +12,9 @@
 #include "common/log.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/picket/picketd.conf"
+#define CONFIG_DEFAULT_DB "/var/lib/picket/picket.db"
+#define CONFIG_DEFAULT_HISTORY_DAYS 30
+#define CONFIG_DEFAULT_HISTORY_MAX_ROWS 1000000
 
 enum default_action { ACTION_ALLOW, ACTION_DENY, ACTION_REJECT };
 
@@ -24,6 +27,10 @@ struct config {
 	uint16_t queue;
 	bool fail_closed;
 	enum log_level log_level;
+	char db_path[PATH_MAX];   /* connection history (SQLite) */
+	bool no_history;          /* --no-history: keep no history file */
+	unsigned history_days;    /* 0: keep rows for ever */
+	uint64_t history_max_rows; /* 0: no bound */
 };
 
 /* Fill CFG from defaults, the config file and ARGV. Returns 0, 1 when the

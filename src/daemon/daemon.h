@@ -7,6 +7,7 @@
  * includes this.
  */
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "control/server.h"
@@ -14,6 +15,8 @@
 #include "netfilter/nftables.h"
 
 struct attrib;
+struct names;
+struct eventlog;
 struct events;
 struct nfq;
 struct rules;
@@ -33,7 +36,9 @@ struct daemon {
 	struct timespec started;
 	struct rules *rules;
 	struct events *events;
+	struct eventlog *eventlog; /* NULL: --no-history */
 	struct attrib *attrib;
+	struct names *names;       /* DNS names (names.c) */
 	struct nfq *nfq;
 	struct control *control;
 	struct counters counters;
@@ -49,9 +54,43 @@ void verdict_forget_names(void);
 int policy_load(struct daemon *d);   /* first load at start-up */
 void policy_reload(struct daemon *d); /* SIGHUP, inotify: keeps in-memory rules */
 void policy_expire(struct daemon *d); /* drop timed rules that ran out */
+void policy_lists_refresh(struct daemon *d); /* reload changed lists, log loads */
 
 /* methods.c: the control protocol's methods, ended by {NULL, NULL}. */
 extern const struct control_method daemon_methods[];
 /* Push a connection event to subscribers (no-op when there are none). */
 struct event;
 void methods_publish_event(struct daemon *d, const struct event *e);
+
+/* eventlog.c: the connection history (src/history) in the daemon. */
+int eventlog_open(struct daemon *d);      /* start-up; a bad file is only a warning */
+void eventlog_close(struct daemon *d);    /* flushes */
+void eventlog_add(struct daemon *d, const struct event *e); /* verdict path: no I/O */
+void eventlog_after_packets(struct daemon *d); /* writes a full batch */
+void eventlog_tick(struct daemon *d);     /* timer: batch, retries, retention */
+bool eventlog_has_filters(json_t *params);
+int eventlog_query(struct daemon *d, json_t *params, json_t **ret, char *err, size_t errsz);
+int eventlog_method_stats(void *ud, struct control_client *cl, json_t *params, json_t **ret,
+			  char *err, size_t errsz);
+int eventlog_method_export(void *ud, struct control_client *cl, json_t *params, json_t **ret,
+			   char *err, size_t errsz);
+
+/* names.c: host names from the DNS queries and replies that pass (src/dns). */
+struct flow;
+struct names_stats {
+	uint64_t queries;     /* queries seen going out */
+	uint64_t replies;     /* replies believed (answer a query seen) */
+	uint64_t unsolicited; /* replies that answer no query seen: ignored */
+	uint64_t malformed;   /* DNS packets the parser refused */
+	uint64_t cached;      /* addresses named now */
+};
+int names_new(struct names **ret);
+void names_free(struct names *n);
+/* Read the DNS message(s) in P (a query going out or a reply coming in) and
+ * learn from them; PID asked, 0 when not known. The caller gives the verdict. */
+void names_read(struct daemon *d, const struct nfq_packet *p, pid_t pid);
+/* The name asked for that resolved to F's destination, or NULL. Valid until
+ * the next names_* call. */
+const char *names_host(struct daemon *d, const struct flow *f);
+void names_expire(struct daemon *d); /* housekeeping */
+const struct names_stats *names_stats(const struct daemon *d);

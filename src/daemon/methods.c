@@ -175,6 +175,9 @@ static int method_events_query(void *ud, struct control_client *cl, json_t *para
 	json_t *after = json_object_get(params, "after_id");
 	json_int_t n = EVENTS_QUERY_DEFAULT, a = 0;
 
+	/* Filters are answered from the history database (ids are its own). */
+	if (eventlog_has_filters(params))
+		return eventlog_query(d, params, ret, err, errsz);
 	if (limit) {
 		n = json_integer_value(limit);
 		if (!json_is_integer(limit) || n < 1 || n > EVENTS_QUERY_MAX) {
@@ -231,5 +234,7 @@ const struct control_method daemon_methods[] = {
 	{"rules.disable", method_rules_disable},
 	{"events.query", method_events_query},
 	{"events.subscribe", method_events_subscribe},
+	{"stats", eventlog_method_stats},
+	{"export", eventlog_method_export},
 	{NULL, NULL},
 };

@@ -29,11 +29,16 @@
 #include "netfilter/nfq.h"
 #include "rules/rules.h"
 
-#define COPY_RANGE 256          /* bytes of each packet: headers only */
+/* Bytes of each packet. A SYN is far shorter, so this costs nothing for
+ * most flows; DNS messages must come whole to be read (EDNS answers up to
+ * 4096 bytes; nfq caps the copy at RECV_SLOT / 2 = 4096). */
+#define COPY_RANGE 4096
 #define HOUSEKEEPING_SECONDS 5  /* expiry of timed rules, dead processes */
 #define RELOAD_DEBOUNCE_MS 100  /* one reload for a burst of file changes */
+#define HISTORY_FLUSH_MS 500    /* history batches: at most this old when written */
 
-enum { TAG_NFQ = 1, TAG_CONTROL, TAG_INOTIFY, TAG_SIGNAL, TAG_HOUSEKEEPING, TAG_RELOAD };
+enum { TAG_NFQ = 1, TAG_CONTROL, TAG_INOTIFY, TAG_SIGNAL, TAG_HOUSEKEEPING, TAG_RELOAD,
+       TAG_HISTORY };
 
 struct loop {
 	int epfd;
@@ -41,6 +46,7 @@ struct loop {
 	int inotify_fd;
 	int housekeeping_fd;
 	int reload_fd;
+	int history_fd;
 };
 
 static int epoll_add(int epfd, int fd, uint64_t tag)
@@ -86,6 +92,8 @@ static void on_packets(struct daemon *d)
 	int r = nfq_receive(d->nfq, verdict_packet, d);
 	if (r < 0)
 		log_warn("nfq: receive: %s", strerror(-r));
+	/* After the batch's verdicts, never between a packet and its verdict. */
+	eventlog_after_packets(d);
 }
 
 /* Returns false when the daemon should stop. */
@@ -144,6 +152,12 @@ static int run(struct daemon *d, struct loop *l)
 				drain(l->housekeeping_fd);
 				policy_expire(d);
 				attrib_expire(d->attrib);
+				names_expire(d);
+				policy_lists_refresh(d);
+				break;
+			case TAG_HISTORY:
+				drain(l->history_fd);
+				eventlog_tick(d);
 				break;
 			case TAG_SIGNAL:
 				running = on_signal(d, l);
@@ -171,14 +185,18 @@ static int setup_loop(struct daemon *d, struct loop *l)
 	l->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	l->housekeeping_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	l->reload_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (l->sigfd < 0 || l->housekeeping_fd < 0 || l->reload_fd < 0)
+	l->history_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (l->sigfd < 0 || l->housekeeping_fd < 0 || l->reload_fd < 0 || l->history_fd < 0)
 		return -errno;
 	r = timer_arm(l->housekeeping_fd, HOUSEKEEPING_SECONDS * 1000, HOUSEKEEPING_SECONDS * 1000);
+	if (r == 0)
+		r = timer_arm(l->history_fd, HISTORY_FLUSH_MS, HISTORY_FLUSH_MS);
 	if (r < 0)
 		return r;
 	if ((r = epoll_add(l->epfd, l->sigfd, TAG_SIGNAL)) < 0 ||
 	    (r = epoll_add(l->epfd, l->housekeeping_fd, TAG_HOUSEKEEPING)) < 0 ||
 	    (r = epoll_add(l->epfd, l->reload_fd, TAG_RELOAD)) < 0 ||
+	    (r = epoll_add(l->epfd, l->history_fd, TAG_HISTORY)) < 0 ||
 	    (r = epoll_add(l->epfd, l->inotify_fd, TAG_INOTIFY)) < 0 ||
 	    (r = epoll_add(l->epfd, control_fd(d->control), TAG_CONTROL)) < 0 ||
 	    (r = epoll_add(l->epfd, nfq_fd(d->nfq), TAG_NFQ)) < 0)
@@ -196,7 +214,7 @@ int main(int argc, char **argv)
 {
 	struct daemon d = {0};
 	struct loop l = {.epfd = -1, .sigfd = -1, .inotify_fd = -1, .housekeeping_fd = -1,
-			 .reload_fd = -1};
+			 .reload_fd = -1, .history_fd = -1};
 	struct nft_options nopts;
 	char err[512] = "";
 	bool installed = false;
@@ -222,7 +240,16 @@ int main(int argc, char **argv)
 	}
 	if (policy_load(&d) < 0)
 		goto cleanup;
+	if (eventlog_open(&d) < 0) {
+		log_error("out of memory");
+		goto cleanup;
+	}
 
+	r = names_new(&d.names);
+	if (r < 0) {
+		log_error("dns: %s", strerror(-r));
+		goto cleanup;
+	}
 	r = attrib_new(&d.attrib);
 	if (r < 0) {
 		log_error("attribution: cannot start: %s", strerror(-r));
@@ -292,13 +319,16 @@ cleanup:
 	nfq_close(d.nfq);
 	control_close(d.control);
 	attrib_free(d.attrib);
+	names_free(d.names);
 	rules_free(d.rules);
+	eventlog_close(&d);
 	events_free(d.events);
 	close_fd(l.epfd);
 	close_fd(l.sigfd);
 	close_fd(l.inotify_fd);
 	close_fd(l.housekeeping_fd);
 	close_fd(l.reload_fd);
+	close_fd(l.history_fd);
 	log_info("picketd stopped");
 	log_close();
 	return ret;

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "daemon/daemon.h"
+#include "rules/lists.h"
 #include "rules/rules.h"
 
 static void report_bad_file(void *ud, const char *path, const char *msg)
@@ -41,6 +42,29 @@ static struct rules *load_dir(const char *dir, int *ret_count)
 	return rs;
 }
 
+static void report_list(void *ud, const struct list *l, int err)
+{
+	const struct list_stats *st = list_stats(l);
+
+	if (err < 0) {
+		log_warn("lists: %s (%s): cannot reload: %s, keeping the entries in use",
+			 list_directory(l), list_kind_name(list_kind(l)), strerror(-err));
+		return;
+	}
+	if (st->bad_lines)
+		log_warn("lists: %s (%s): %zu entries from %zu files, %zu bad lines ignored (first: %s)",
+			 list_directory(l), list_kind_name(list_kind(l)), st->entries, st->files,
+			 st->bad_lines, st->first_bad);
+	else
+		log_info("lists: %s (%s): %zu entries from %zu files", list_directory(l),
+			 list_kind_name(list_kind(l)), st->entries, st->files);
+}
+
+void policy_lists_refresh(struct daemon *d)
+{
+	lists_refresh(report_list, d);
+}
+
 int policy_load(struct daemon *d)
 {
 	int n = 0;
@@ -49,6 +73,7 @@ int policy_load(struct daemon *d)
 	if (!d->rules)
 		return -EIO;
 	log_info("rules: loaded %d from %s", n, d->cfg.rules_dir);
+	policy_lists_refresh(d);
 	return 0;
 }
 
@@ -72,6 +97,7 @@ void policy_reload(struct daemon *d)
 	rules_free(d->rules);
 	d->rules = fresh;
 	log_info("rules: reloaded %d from %s, %d kept from memory", n, d->cfg.rules_dir, moved);
+	policy_lists_refresh(d);
 }
 
 void policy_expire(struct daemon *d)

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "netfilter/marks.h"
 #include "netfilter/nfq.h"
 #include "packet/packet.h"
 #include "rules/rules.h"
@@ -109,6 +110,12 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	int r;
 
 	d->counters.packets++;
+	if (p->mark & PICKET_MARK_DNS) {
+		/* Queued only to be read: DNS is never held or dropped. */
+		names_read(d, p, 0);
+		nfq_verdict(d->nfq, p->id, p->mark, NFQ_VERDICT_PASS);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ev.time);
 
 	r = packet_parse(p->payload, p->len, &c.flow);
@@ -134,6 +141,10 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		c.proc = proc;
 	else
 		d->counters.unknown_process++;
+
+	if (c.flow.dport == 53 && (c.flow.proto == IPPROTO_UDP || c.flow.proto == IPPROTO_TCP))
+		names_read(d, p, proc ? proc->pid : 0); /* a new flow's first query */
+	c.dst_host = names_host(d, &c.flow);
 
 	rule = rules_match(d->rules, &c, ev.time.tv_sec);
 	if (rule) {
@@ -166,6 +177,7 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	ev.has_uid = c.has_uid;
 	ev.uid = c.uid;
 	ev.rule = rule ? rule_name(rule) : NULL;
+	ev.dst_host = c.dst_host;
 	memcpy(ev.iface_out, c.iface_out, sizeof(ev.iface_out));
 	if (proc) {
 		ev.pid = proc->pid;
@@ -175,6 +187,7 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		ev.process_path = PROC_UNKNOWN_PATH;
 	}
 	stored = events_add(d->events, &ev);
+	eventlog_add(d, &ev);
 	if (stored)
 		methods_publish_event(d, stored);
 	if (log_get_level() >= LOG_LVL_DEBUG) {

@@ -10,5 +10,9 @@
  */
 #define PICKET_MARK_ALLOW 0x10000000u  /* packet mark: verdict accept */
 #define PICKET_MARK_REJECT 0x20000000u /* packet mark: verdict reject */
-#define PICKET_MARK_MASK (PICKET_MARK_ALLOW | PICKET_MARK_REJECT)
+/* packet mark: a DNS message queued only to be read (a reply on input, a
+ * query on a flow already allowed); the daemon parses it and passes it on at
+ * once, never holds or drops it. */
+#define PICKET_MARK_DNS 0x40000000u
+#define PICKET_MARK_MASK (PICKET_MARK_ALLOW | PICKET_MARK_REJECT | PICKET_MARK_DNS)
 #define PICKET_CTMARK_ALLOWED 0x10000000u /* conntrack mark: flow decided, allowed */

@@ -179,6 +179,11 @@ int nfq_verdict(struct nfq *q, uint32_t id, uint32_t mark, enum nfq_verdict v)
 		vh.verdict = htonl(NF_REPEAT);
 		newmark |= PICKET_MARK_REJECT;
 		break;
+	case NFQ_VERDICT_PASS:
+		/* On to the next hook: not back through ours (on input that would
+		 * queue it again). Our mark bits are cleared below. */
+		vh.verdict = htonl(NF_ACCEPT);
+		break;
 	case NFQ_VERDICT_DROP:
 	default:
 		vh.verdict = htonl(NF_DROP);

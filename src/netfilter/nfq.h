@@ -25,7 +25,8 @@ struct nfq_packet {
 enum nfq_verdict {
 	NFQ_VERDICT_ACCEPT, /* and remember the flow as allowed, in the kernel */
 	NFQ_VERDICT_DROP,
-	NFQ_VERDICT_REJECT  /* TCP RST / ICMP unreachable, sent by the ruleset */
+	NFQ_VERDICT_REJECT, /* TCP RST / ICMP unreachable, sent by the ruleset */
+	NFQ_VERDICT_PASS    /* accept this packet only, remember nothing (DNS reads) */
 };
 
 typedef void (*nfq_packet_fn)(void *userdata, const struct nfq_packet *p);

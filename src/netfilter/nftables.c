@@ -23,6 +23,9 @@
 
 #define TABLE_NAME "picket"
 #define CHAIN_NAME "output"
+#define INPUT_CHAIN_NAME "input"
+#define DNS_PORT 53
+#define TCP_FLAG_PSH 0x08
 #define CHAIN_PRIORITY (-150) /* mangle: after conntrack (-200), before filter (0) */
 
 struct batch {
@@ -182,6 +185,29 @@ static void e_bitwise(struct nftnl_rule *r, uint32_t mask, uint32_t xor)
 	nftnl_rule_add_expr(r, e);
 }
 
+/* reg1 = (reg1 & mask) ^ xor, on LEN bytes (given in network order) */
+static void e_bitwise_n(struct nftnl_rule *r, const void *mask, const void *xor, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, xor, len);
+	nftnl_rule_add_expr(r, e);
+}
+
+/* reg1 = LEN bytes of the transport header at OFFSET */
+static void e_th_load(struct nftnl_rule *r, uint32_t offset, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+}
+
 static void e_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
@@ -207,7 +233,9 @@ static void e_reject(struct nftnl_rule *r, uint32_t type, uint8_t code)
 	nftnl_rule_add_expr(r, e);
 }
 
-static void e_queue(struct nftnl_rule *r, enum nft_backend be, const struct nft_options *o)
+/* BYPASS: accept when no daemon listens (fail-open). */
+static void e_queue(struct nftnl_rule *r, enum nft_backend be, const struct nft_options *o,
+		    bool bypass)
 {
 	struct nftnl_expr *e;
 
@@ -216,13 +244,13 @@ static void e_queue(struct nftnl_rule *r, enum nft_backend be, const struct nft_
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, o->queue);
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
 		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
-				   o->fail_closed ? 0 : NFT_QUEUE_FLAG_BYPASS);
+				   bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
 	} else {
 		/* libnftnl keeps this pointer (no copy) and frees it with the expr. */
 		struct xt_NFQ_info_v3 *info = calloc(1, sizeof(*info));
 		info->queuenum = o->queue;
 		info->queues_total = 1;
-		info->flags = o->fail_closed ? 0 : NFQ_FLAG_BYPASS;
+		info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
 		e = nftnl_expr_alloc("target");
 		nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
@@ -231,13 +259,18 @@ static void e_queue(struct nftnl_rule *r, enum nft_backend be, const struct nft_
 	nftnl_rule_add_expr(r, e);
 }
 
-static struct nftnl_rule *rule_new(void)
+static struct nftnl_rule *rule_in(const char *chain)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, TABLE_NAME);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, CHAIN_NAME);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	return r;
+}
+
+static struct nftnl_rule *rule_new(void)
+{
+	return rule_in(CHAIN_NAME);
 }
 
 static void rule_put(struct batch *bt, struct nftnl_rule *r)
@@ -265,20 +298,14 @@ static void clear_verdict_mark(struct nftnl_rule *r)
 	e_meta_store(r, NFT_META_MARK);
 }
 
-static void build(struct batch *bt, enum nft_backend be, const struct nft_options *o)
+static void chain_put(struct batch *bt, const char *name, uint32_t hook)
 {
-	struct nftnl_chain *c;
-	struct nftnl_rule *r;
+	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
-	uint32_t v;
-	uint8_t proto;
 
-	table_msg(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-
-	c = nftnl_chain_alloc();
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, TABLE_NAME);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, CHAIN_NAME);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_LOCAL_OUT);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, CHAIN_PRIORITY);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
@@ -286,6 +313,47 @@ static void build(struct batch *bt, enum nft_backend be, const struct nft_option
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	mnl_nlmsg_batch_next(bt->b);
+}
+
+/*
+ * Append to rule R: "PROTO and port 53 at OFFSET of the transport header
+ * (2: dport, 0: sport), and for TCP only segments with PSH (the ones that
+ * end a write, so carry a message; bare ACKs stay in the kernel)", then
+ * "meta mark |= DNS" and a queue that always bypasses: DNS is read, never
+ * held, and never lost because no daemon listens.
+ */
+static void dns_queue_rule(struct batch *bt, struct nftnl_rule *r, uint8_t proto,
+			   uint32_t port_offset, enum nft_backend be, const struct nft_options *o)
+{
+	uint16_t port = htons(DNS_PORT);
+	uint8_t psh = TCP_FLAG_PSH, zero8 = 0;
+	uint32_t dnsbit = PICKET_MARK_DNS;
+
+	e_meta_load(r, NFT_META_L4PROTO);
+	e_cmp(r, NFT_CMP_EQ, &proto, sizeof(proto));
+	e_th_load(r, port_offset, sizeof(port));
+	e_cmp(r, NFT_CMP_EQ, &port, sizeof(port));
+	if (proto == IPPROTO_TCP) {
+		e_th_load(r, 13, 1);
+		e_bitwise_n(r, &psh, &zero8, 1);
+		e_cmp(r, NFT_CMP_NEQ, &zero8, 1);
+	}
+	e_meta_load(r, NFT_META_MARK);
+	e_bitwise(r, ~dnsbit, dnsbit);
+	e_meta_store(r, NFT_META_MARK);
+	e_queue(r, be, o, true);
+	rule_put(bt, r);
+}
+
+static void build(struct batch *bt, enum nft_backend be, const struct nft_options *o)
+{
+	struct nftnl_rule *r;
+	uint32_t v;
+	uint8_t proto;
+
+	table_msg(bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	chain_put(bt, CHAIN_NAME, NF_INET_LOCAL_OUT);
+	chain_put(bt, INPUT_CHAIN_NAME, NF_INET_LOCAL_IN);
 
 	/* Verdict allow came back: remember it on the connection, then accept. */
 	r = rule_new();
@@ -312,6 +380,22 @@ static void build(struct batch *bt, enum nft_backend be, const struct nft_option
 	e_reject(r, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
 	rule_put(bt, r);
 
+	/* DNS queries on flows already allowed (a resolver's second question
+	 * on the same socket, TCP segments after the handshake) are read so
+	 * their replies are believed; a new flow's first query takes the
+	 * normal path below and is read there. */
+	r = rule_new();
+	e_ct_load(r, NFT_CT_MARK);
+	e_bitwise(r, PICKET_CTMARK_ALLOWED, 0);
+	v = 0;
+	e_cmp(r, NFT_CMP_NEQ, &v, sizeof(v));
+	dns_queue_rule(bt, r, IPPROTO_UDP, 2, be, o);
+	r = rule_new();
+	e_ct_load(r, NFT_CT_MARK);
+	e_bitwise(r, PICKET_CTMARK_ALLOWED, 0);
+	e_cmp(r, NFT_CMP_NEQ, &v, sizeof(v));
+	dns_queue_rule(bt, r, IPPROTO_TCP, 2, be, o);
+
 	/* A flow already allowed never reaches user space again. */
 	r = rule_new();
 	e_ct_load(r, NFT_CT_MARK);
@@ -327,8 +411,13 @@ static void build(struct batch *bt, enum nft_backend be, const struct nft_option
 	e_bitwise(r, NF_CT_STATE_BIT(IP_CT_NEW), 0);
 	v = 0;
 	e_cmp(r, NFT_CMP_NEQ, &v, sizeof(v));
-	e_queue(r, be, o);
+	e_queue(r, be, o, !o->fail_closed);
 	rule_put(bt, r);
+
+	/* DNS replies, read before the program gets them (local stubs' too:
+	 * they come in on lo). */
+	dns_queue_rule(bt, rule_in(INPUT_CHAIN_NAME), IPPROTO_UDP, 0, be, o);
+	dns_queue_rule(bt, rule_in(INPUT_CHAIN_NAME), IPPROTO_TCP, 0, be, o);
 }
 
 const char *nftables_backend_name(enum nft_backend b)

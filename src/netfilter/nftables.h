@@ -7,8 +7,17 @@
  *   chain output  (hook output, priority mangle)
  *     meta mark & MASK == ALLOW   -> ct mark |= ALLOWED, clear the bit, accept
  *     meta mark & MASK == REJECT  -> tcp: reset; others: icmpx admin-prohibited
+ *     ct mark & ALLOWED, udp dport 53              -> mark |= DNS, queue N bypass
+ *     ct mark & ALLOWED, tcp dport 53, flags & psh -> mark |= DNS, queue N bypass
  *     ct mark & ALLOWED           -> accept  (decided flows stay in the kernel)
  *     ct state new                -> queue N [bypass]
+ *   chain input  (hook input, priority mangle)
+ *     udp sport 53                -> mark |= DNS, queue N bypass
+ *     tcp sport 53, flags & psh   -> mark |= DNS, queue N bypass
+ *
+ * Packets marked DNS are only read (names for later verdicts) and passed on
+ * at once; their queue always bypasses, even in fail-closed mode, so DNS
+ * never depends on the daemon being there.
  *
  * The queue statement is the native nft "queue" expression where the kernel
  * has it, otherwise the xt NFQUEUE target through nft_compat (what

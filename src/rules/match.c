@@ -228,6 +228,49 @@ static int compile_regexp(struct rule_op *op, const char *field, char *err, size
 	return 0;
 }
 
+/* type lists: the operand names the kind, data the directory of list files. */
+static int compile_lists(struct rule_op *op, const char *field, char *err, size_t errsz)
+{
+	static const struct {
+		const char *name;
+		enum list_kind kind;
+		enum operand operand;
+	} tbl[] = {
+		{ "lists.domains", LIST_DOMAINS, OPD_LISTS_DOMAINS },
+		{ "lists.domains_regexp", LIST_DOMAINS_REGEXP, OPD_LISTS_DOMAINS_RE },
+		{ "lists.ips", LIST_IPS, OPD_LISTS_IPS },
+		{ "lists.nets", LIST_NETS, OPD_LISTS_NETS },
+	};
+	char qbuf[RULE_QUOTE_MAX];
+	size_t i;
+	int r;
+
+	if (strncmp(op->operand_text, "lists.", 6) != 0)
+		return bad(err, errsz, field, "type", "lists needs a lists.* operand, got \"%s\"",
+			   rule_quote(op->operand_text, qbuf));
+	for (i = 0; i < sizeof(tbl) / sizeof(tbl[0]); i++)
+		if (strcmp(op->operand_text, tbl[i].name) == 0)
+			break;
+	if (i == sizeof(tbl) / sizeof(tbl[0]))
+		return bad(err, errsz, field, "operand",
+			   "expected lists.domains, lists.domains_regexp, lists.ips or lists.nets, got \"%s\"",
+			   rule_quote(op->operand_text, qbuf));
+	if (op->type != OP_LISTS)
+		return bad(err, errsz, field, "type", "%s needs type lists", tbl[i].name);
+	if (op->data[0] != '/')
+		return bad(err, errsz, field, "data",
+			   "expected the absolute path of a directory of list files, got \"%s\"",
+			   rule_quote(op->data, qbuf));
+	r = list_get(op->data, tbl[i].kind, &op->lists);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return bad(err, errsz, field, "data", "cannot read the list directory \"%s\": %s",
+			   rule_quote(op->data, qbuf), strerror(-r));
+	op->operand = tbl[i].operand;
+	return 0;
+}
+
 int op_compile(struct rule_op *op, const char *field, char *err, size_t errsz)
 {
 	char qbuf[RULE_QUOTE_MAX];
@@ -242,7 +285,9 @@ int op_compile(struct rule_op *op, const char *field, char *err, size_t errsz)
 		op->operand = OPD_LIST;
 		return 0;
 	}
-	if (strncmp(s, "lists.", 6) == 0 || strncmp(s, "process.hash.", 13) == 0)
+	if (op->type == OP_LISTS || strncmp(s, "lists.", 6) == 0)
+		return compile_lists(op, field, err, errsz);
+	if (strncmp(s, "process.hash.", 13) == 0)
 		return bad(err, errsz, field, "operand", "\"%s\": operand not supported yet", Q(s));
 	if (strncmp(s, ENV_PREFIX, strlen(ENV_PREFIX)) == 0) {
 		const char *name = s + strlen(ENV_PREFIX);
@@ -266,9 +311,6 @@ int op_compile(struct rule_op *op, const char *field, char *err, size_t errsz)
 		op->operand = def->operand;
 	}
 
-	if (op->type == OP_LISTS)
-		return bad(err, errsz, field, "type", "%s needs a lists.* operand (not supported yet)",
-			   "lists");
 	if (op->operand == OPD_TRUE)
 		return 0; /* data is not looked at */
 	if (op->type == OP_NETWORK) {
@@ -323,6 +365,7 @@ void op_release(struct rule_op *op)
 	for (size_t i = 0; i < op->nlist; i++)
 		op_release(&op->list[i]);
 	free(op->list);
+	list_put(op->lists);
 	pcre2_match_data_free(op->md);
 	pcre2_code_free(op->re);
 	free(op->operand_text);
@@ -484,6 +527,12 @@ bool op_match(const struct rule_op *op, const struct conn *c)
 		return proto_match(op, &c->flow);
 	case OPD_IFACE_OUT:
 		return c->iface_out[0] && cstr_match(op, c->iface_out);
+	case OPD_LISTS_DOMAINS:
+	case OPD_LISTS_DOMAINS_RE:
+		return c->dst_host && list_match_host(op->lists, c->dst_host);
+	case OPD_LISTS_IPS:
+	case OPD_LISTS_NETS:
+		return list_match_addr(op->lists, c->flow.family, &c->flow.dst);
 	}
 	return false;
 }

@@ -10,6 +10,7 @@
 #include <pcre2.h>
 
 #include "common/conn.h"
+#include "rules/lists.h"
 #include "rules/rule.h"
 
 enum op_type { OP_SIMPLE, OP_REGEXP, OP_LIST, OP_NETWORK, OP_LISTS };
@@ -32,6 +33,10 @@ enum operand {
 	OPD_PROTO,
 	OPD_IFACE_OUT,
 	OPD_LIST, /* the operand of a type list operator */
+	OPD_LISTS_DOMAINS, /* type lists: dest.host in a domain list */
+	OPD_LISTS_DOMAINS_RE,
+	OPD_LISTS_IPS,     /* dest.ip in an address list */
+	OPD_LISTS_NETS,
 };
 
 enum rule_duration { DUR_ONCE, DUR_RESTART, DUR_ALWAYS, DUR_TIMED };
@@ -54,6 +59,7 @@ struct rule_op {
 	pcre2_match_data *md; /* scratch for re; why rules aren't thread-safe */
 	struct rule_op *list;
 	size_t nlist;
+	struct list *lists; /* type lists: shared, one reference (lists.h) */
 };
 
 struct rule {

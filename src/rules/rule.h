@@ -30,8 +30,11 @@
  * list = every item matches. Values not known for a connection (no process,
  * no user name, no host name before DNS, no out interface, no ports for
  * the protocol) never match; without a process, process.path is
- * PROC_UNKNOWN_PATH. Operands lists.* and process.hash.* are rejected
- * ("operand not supported yet"). A "once" rule is accepted and behaves
+ * PROC_UNKNOWN_PATH. lists = type lists with operand lists.domains,
+ * lists.domains_regexp (against dest.host), lists.ips or lists.nets
+ * (against dest.ip) and data the absolute path of a directory of list
+ * files (rules/lists.h: formats, bounds, reloads). Operands process.hash.*
+ * are rejected ("operand not supported yet"). A "once" rule is accepted and behaves
  * like "until restart" (as when OpenSnitch loads one from a file).
  *
  * Rules are immutable once parsed (the collection flips 'enabled'), and

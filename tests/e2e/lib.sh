@@ -18,6 +18,7 @@
 #   PK_KEEP=1           keep the temp dir (logs, rules) after the case
 #   PK_DAEMON_ARGS      extra arguments for every picketd start
 #   PK_LOG_LEVEL        picketd's --log-level (default debug)
+#   PK_DB               picketd's --db (default $PK_TMP/picket.db)
 
 PK_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PK_REPO=$(cd "$PK_E2E_DIR/../.." && pwd)
@@ -278,7 +279,7 @@ pk_start_daemon() {
 	# shellcheck disable=SC2086
 	nsenter --net="/run/netns/$PK_NS_C" -- "$PICKETD" --rules-dir "$PK_RULES" \
 		--socket "$PK_SOCK" --log-file "$PK_TMP/picketd.log" --log-level "${PK_LOG_LEVEL:-debug}" \
-		${PK_DAEMON_ARGS:-} "$@" >>"$PK_TMP/picketd.stderr" 2>&1 </dev/null &
+		--db "${PK_DB:-$PK_TMP/picket.db}" ${PK_DAEMON_ARGS:-} "$@" >>"$PK_TMP/picketd.stderr" 2>&1 </dev/null &
 	PK_DAEMON_PID=$!
 	local deadline=$(($(pk_now_ms) + PK_READY_TIMEOUT * 1000))
 	while ! _pk_ready; do

@@ -143,7 +143,13 @@ static void test_bad_operator(void **state)
 	expect_op_err("{\"type\":\"simple\",\"operand\":\"dest.mac\",\"data\":\"x\"}",
 		      "field 'operator.operand': unknown operand \"dest.mac\"");
 	expect_op_err("{\"type\":\"lists\",\"operand\":\"lists.domains\",\"data\":\"/etc/x\"}",
-		      "field 'operator.operand': \"lists.domains\": operand not supported yet");
+		      "field 'operator.data': cannot read the list directory \"/etc/x\"");
+	expect_op_err("{\"type\":\"lists\",\"operand\":\"lists.domains\",\"data\":\"x\"}",
+		      "field 'operator.data': expected the absolute path of a directory");
+	expect_op_err("{\"type\":\"simple\",\"operand\":\"lists.ips\",\"data\":\"/tmp\"}",
+		      "field 'operator.type': lists.ips needs type lists");
+	expect_op_err("{\"type\":\"lists\",\"operand\":\"lists.hosts\",\"data\":\"/tmp\"}",
+		      "field 'operator.operand': expected lists.domains");
 	expect_op_err("{\"type\":\"simple\",\"operand\":\"process.hash.md5\",\"data\":\"ab\"}",
 		      "field 'operator.operand': \"process.hash.md5\": operand not supported yet");
 	expect_op_err("{\"type\":\"lists\",\"operand\":\"dest.host\",\"data\":\"x\"}",

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's side of the connection history (src/history): events go
+ * into the history's memory buffer on the verdict path; the loop's timer
+ * writes them in batches, retries a database that cannot be written, and
+ * runs retention; the control methods that read the history live here.
+ *
+ * Fault policy: a database that cannot be opened or written never stops
+ * filtering. One warning is logged when writing starts to fail, one line
+ * when it works again; meanwhile the newest HISTORY_PENDING_MAX events
+ * wait in memory and a write is retried every RETRY_MS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "daemon/daemon.h"
+#include "daemon/events.h"
+#include "history/history.h"
+#include "packet/packet.h"
+
+#define RETRY_MS 5000
+#define RETAIN_EVERY_MS 60000
+#define STATS_TOP_DEFAULT 10
+
+struct eventlog {
+	struct history *h;
+	bool failing;
+	int64_t next_retry_ms;
+	int64_t next_retain_ms;
+	bool retain_more;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void log_failure(struct daemon *d, int r, const char *msg)
+{
+	struct eventlog *el = d->eventlog;
+
+	el->next_retry_ms = mono_ms() + RETRY_MS;
+	if (r == -EBUSY || el->failing)
+		return; /* locked by a reader for a moment; or said already */
+	el->failing = true;
+	log_warn("history: cannot write %s: %s; filtering continues, the newest %d events are "
+		 "kept in memory and writing is retried every %d s",
+		 d->cfg.db_path, msg, HISTORY_PENDING_MAX, RETRY_MS / 1000);
+}
+
+static void flush(struct daemon *d)
+{
+	struct eventlog *el = d->eventlog;
+	char msg[9000];
+	int r = history_flush(el->h, msg, sizeof(msg));
+
+	if (r < 0) {
+		log_failure(d, r, msg);
+		return;
+	}
+	if (msg[0])
+		log_warn("history: %s", msg);
+	if (el->failing) {
+		el->failing = false;
+		log_info("history: writing to %s again (%d events written, %llu dropped while "
+			 "it could not be written)",
+			 d->cfg.db_path, r, (unsigned long long)history_dropped(el->h));
+	}
+}
+
+int eventlog_open(struct daemon *d)
+{
+	struct history_limits lim = {.days = d->cfg.history_days,
+				     .max_rows = d->cfg.history_max_rows};
+	struct eventlog *el;
+	char msg[9000];
+	int r;
+
+	if (d->cfg.no_history) {
+		log_info("history: off (--no-history)");
+		return 0;
+	}
+	el = calloc(1, sizeof(*el));
+	if (!el)
+		return -ENOMEM;
+	r = history_new(d->cfg.db_path, &lim, &el->h);
+	if (r < 0) {
+		free(el);
+		return r;
+	}
+	d->eventlog = el;
+	el->next_retain_ms = mono_ms() + 1000; /* soon after start-up */
+	r = history_open(el->h, msg, sizeof(msg));
+	if (r < 0) {
+		log_failure(d, r, msg);
+		return 0;
+	}
+	if (msg[0])
+		log_warn("history: %s", msg);
+	log_info("history: %s (%lld rows; keeping %u days, at most %llu rows)", d->cfg.db_path,
+		 (long long)history_count(el->h), d->cfg.history_days,
+		 (unsigned long long)d->cfg.history_max_rows);
+	return 0;
+}
+
+void eventlog_close(struct daemon *d)
+{
+	struct eventlog *el = d->eventlog;
+	char msg[9000];
+
+	if (!el)
+		return;
+	if (history_pending(el->h)) {
+		int r = history_flush(el->h, msg, sizeof(msg));
+		if (r < 0)
+			log_warn("history: %zu events not written at exit: %s",
+				 history_pending(el->h), msg);
+	}
+	history_free(el->h);
+	free(el);
+	d->eventlog = NULL;
+}
+
+void eventlog_add(struct daemon *d, const struct event *e)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], num[4];
+	const char *proto;
+	bool ports = flow_has_ports(&e->flow);
+	struct history_event he;
+
+	if (!d->eventlog)
+		return;
+	proto = packet_proto_name(e->flow.proto);
+	if (!proto) {
+		snprintf(num, sizeof(num), "%u", e->flow.proto);
+		proto = num;
+	}
+	he = (struct history_event){
+		.time_ms = (int64_t)e->time.tv_sec * 1000 + e->time.tv_nsec / 1000000,
+		.action = event_action_name(e->action),
+		.reason = e->reason == EVENT_REASON_RULE ? "rule" : "default",
+		.rule = e->rule,
+		.protocol = proto,
+		.src_ip = flow_addr_str(e->flow.family, &e->flow.src, src, sizeof(src)),
+		.dst_ip = flow_addr_str(e->flow.family, &e->flow.dst, dst, sizeof(dst)),
+		.src_port = ports ? e->flow.sport : -1,
+		.dst_port = ports ? e->flow.dport : -1,
+		.dst_host = e->dst_host,
+		.pid = e->pid,
+		.uid = e->has_uid ? (int64_t)e->uid : -1,
+		.exe = e->process_path,
+		.cmdline = e->process_args,
+		.iface_out = e->iface_out,
+	};
+	history_append(d->eventlog->h, &he);
+}
+
+void eventlog_after_packets(struct daemon *d)
+{
+	struct eventlog *el = d->eventlog;
+
+	if (el && !el->failing && history_pending(el->h) >= HISTORY_BATCH)
+		flush(d);
+}
+
+void eventlog_tick(struct daemon *d)
+{
+	struct eventlog *el = d->eventlog;
+	int64_t now = mono_ms();
+	char msg[9000];
+	bool more = false;
+	int r;
+
+	if (!el)
+		return;
+	if (!el->failing || now >= el->next_retry_ms)
+		flush(d);
+	if (el->failing || (now < el->next_retain_ms && !el->retain_more))
+		return;
+	r = history_retain(el->h, time(NULL), &more, msg, sizeof(msg));
+	el->retain_more = more;
+	el->next_retain_ms = now + RETAIN_EVERY_MS;
+	if (r < 0)
+		log_warn("history: retention: %s, retrying in %d s", msg, RETAIN_EVERY_MS / 1000);
+	else if (r > 0)
+		log_debug("history: retention deleted %d rows%s", r, more ? ", more to do" : "");
+}
+
+/* --- control methods ---------------------------------------------------- */
+
+static const char *const filter_keys[] = {"since", "until", "exe",  "host",
+					  "port",  "action", "rule", NULL};
+
+bool eventlog_has_filters(json_t *params)
+{
+	for (size_t i = 0; filter_keys[i]; i++)
+		if (json_object_get(params, filter_keys[i]))
+			return true;
+	return false;
+}
+
+static int get_int(json_t *params, const char *key, int64_t min, int64_t max, int64_t *ret,
+		   char *err, size_t errsz)
+{
+	json_t *v = json_object_get(params, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		snprintf(err, errsz, "params: '%s' must be an integer %lld-%lld", key, (long long)min,
+			 (long long)max);
+		return -EINVAL;
+	}
+	*ret = json_integer_value(v);
+	return 0;
+}
+
+static int get_str(json_t *params, const char *key, const char **ret, char *err, size_t errsz)
+{
+	json_t *v = json_object_get(params, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > HISTORY_STR_MAX) {
+		snprintf(err, errsz, "params: '%s' must be a non-empty string", key);
+		return -EINVAL;
+	}
+	*ret = json_string_value(v);
+	return 0;
+}
+
+static int parse_filter(json_t *params, struct history_filter *f, char *err, size_t errsz)
+{
+	int64_t since = 0, until = 0, port = 0, after = 0, limit = 50;
+	const char *action = NULL;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	if ((r = get_int(params, "since", 0, INT64_MAX / 1000, &since, err, errsz)) < 0 ||
+	    (r = get_int(params, "until", 0, INT64_MAX / 1000, &until, err, errsz)) < 0 ||
+	    (r = get_int(params, "port", 1, 65535, &port, err, errsz)) < 0 ||
+	    (r = get_int(params, "after_id", 0, INT64_MAX, &after, err, errsz)) < 0 ||
+	    (r = get_int(params, "limit", 1, HISTORY_QUERY_MAX, &limit, err, errsz)) < 0 ||
+	    (r = get_str(params, "exe", &f->exe, err, errsz)) < 0 ||
+	    (r = get_str(params, "host", &f->host, err, errsz)) < 0 ||
+	    (r = get_str(params, "rule", &f->rule, err, errsz)) < 0 ||
+	    (r = get_str(params, "action", &action, err, errsz)) < 0)
+		return r;
+	if (action && strcmp(action, "allow") != 0 && strcmp(action, "deny") != 0 &&
+	    strcmp(action, "reject") != 0) {
+		snprintf(err, errsz, "params: 'action' must be allow, deny or reject");
+		return -EINVAL;
+	}
+	f->since = since;
+	f->until = until;
+	f->port = (int)port;
+	f->after_id = (uint64_t)after;
+	f->limit = (size_t)limit;
+	f->action = action;
+	return 0;
+}
+
+static int need_history(struct daemon *d, char *err, size_t errsz)
+{
+	if (!d->eventlog) {
+		snprintf(err, errsz, "the history is off (picketd --no-history)");
+		return -ENOTSUP;
+	}
+	/* Answer with what was decided up to now, not up to the last batch. */
+	if (!d->eventlog->failing && history_pending(d->eventlog->h))
+		flush(d);
+	return 0;
+}
+
+int eventlog_query(struct daemon *d, json_t *params, json_t **ret, char *err, size_t errsz)
+{
+	struct history_filter f;
+	json_t *rows;
+	int r;
+
+	if ((r = parse_filter(params, &f, err, errsz)) < 0 || (r = need_history(d, err, errsz)) < 0)
+		return r;
+	r = history_query(d->eventlog->h, &f, &rows, err, errsz);
+	if (r < 0)
+		return r;
+	*ret = json_pack("{s:o,s:s}", "events", rows, "source", "history");
+	return 0;
+}
+
+int eventlog_method_export(void *ud, struct control_client *cl, json_t *params, json_t **ret,
+			   char *err, size_t errsz)
+{
+	struct daemon *d = ud;
+	struct history_filter f;
+	json_t *rows, *last;
+	int r;
+
+	if ((r = parse_filter(params, &f, err, errsz)) < 0 || (r = need_history(d, err, errsz)) < 0)
+		return r;
+	if (!json_object_get(params, "limit"))
+		f.limit = 1000;
+	/* Oldest first from after_id: a client pages through with last_id. */
+	f.forward = true;
+	r = history_query(d->eventlog->h, &f, &rows, err, errsz);
+	if (r < 0)
+		return r;
+	last = json_array_get(rows, json_array_size(rows) - 1);
+	*ret = json_pack("{s:o,s:I,s:b}", "rows", rows, "last_id",
+			 last ? json_integer_value(json_object_get(last, "id")) : (json_int_t)f.after_id,
+			 "more", json_array_size(rows) == f.limit);
+	return 0;
+}
+
+int eventlog_method_stats(void *ud, struct control_client *cl, json_t *params, json_t **ret,
+			  char *err, size_t errsz)
+{
+	struct daemon *d = ud;
+	int64_t since = time(NULL) - 86400, until = 0, top = STATS_TOP_DEFAULT;
+	int r;
+
+	(void)cl;
+	if ((r = get_int(params, "since", 0, INT64_MAX / 1000, &since, err, errsz)) < 0 ||
+	    (r = get_int(params, "until", 0, INT64_MAX / 1000, &until, err, errsz)) < 0 ||
+	    (r = get_int(params, "top", 1, HISTORY_TOP_MAX, &top, err, errsz)) < 0 ||
+	    (r = need_history(d, err, errsz)) < 0)
+		return r;
+	return history_stats(d->eventlog->h, since, until, (size_t)top, ret, err, errsz);
+}
