@@ -66,8 +66,7 @@ void methods_publish_event(struct daemon *d, const struct event *e);
 int eventlog_open(struct daemon *d);      /* start-up; a bad file is only a warning */
 void eventlog_close(struct daemon *d);    /* flushes */
 void eventlog_add(struct daemon *d, const struct event *e); /* verdict path: no I/O */
-void eventlog_after_packets(struct daemon *d); /* writes a full batch */
-void eventlog_tick(struct daemon *d);     /* timer: batch, retries, retention */
+void eventlog_tick(struct daemon *d);     /* timer: hand over the batch, report, retention */
 bool eventlog_has_filters(json_t *params);
 int eventlog_query(struct daemon *d, json_t *params, json_t **ret, char *err, size_t errsz);
 int eventlog_method_stats(void *ud, struct control_client *cl, json_t *params, json_t **ret,

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The daemon's side of the connection history (src/history): events go
- * into the history's memory buffer on the verdict path; the loop's timer
- * writes them in batches, retries a database that cannot be written, and
- * runs retention; the control methods that read the history live here.
+ * The daemon's side of the connection history (src/history): events are
+ * copied into the writer's batch on the verdict path and written by the
+ * writer thread (history/writer.h), never on this loop; the loop's timer
+ * hands over partial batches, reports the writer's state, and asks for
+ * retention. Queries use a second, read-only use of the database on this
+ * thread (WAL lets it read while the writer writes).
  *
  * Fault policy: a database that cannot be opened or written never stops
  * filtering. One warning is logged when writing starts to fail, one line
  * when it works again; meanwhile the newest HISTORY_PENDING_MAX events
- * wait in memory and a write is retried every RETRY_MS.
+ * wait in memory and the writer retries every WRITER_RETRY_MS.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,18 +22,18 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "history/history.h"
+#include "history/writer.h"
 #include "packet/packet.h"
 
-#define RETRY_MS 5000
 #define RETAIN_EVERY_MS 60000
 #define STATS_TOP_DEFAULT 10
+#define SYNC_TIMEOUT_MS 2000 /* a query waits at most this for events still being written */
 
 struct eventlog {
-	struct history *h;
-	bool failing;
-	int64_t next_retry_ms;
+	struct history_writer *writer;
+	struct history *reader; /* opened on the first query */
+	bool failing;           /* as last reported by the writer */
 	int64_t next_retain_ms;
-	bool retain_more;
 };
 
 static int64_t mono_ms(void)
@@ -42,37 +44,27 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void log_failure(struct daemon *d, int r, const char *msg)
+/* Log what changed in the writer since the last look, once. */
+static void report(struct daemon *d)
 {
 	struct eventlog *el = d->eventlog;
+	struct history_writer_status st;
 
-	el->next_retry_ms = mono_ms() + RETRY_MS;
-	if (r == -EBUSY || el->failing)
-		return; /* locked by a reader for a moment; or said already */
-	el->failing = true;
-	log_warn("history: cannot write %s: %s; filtering continues, the newest %d events are "
-		 "kept in memory and writing is retried every %d s",
-		 d->cfg.db_path, msg, HISTORY_PENDING_MAX, RETRY_MS / 1000);
-}
-
-static void flush(struct daemon *d)
-{
-	struct eventlog *el = d->eventlog;
-	char msg[9000];
-	int r = history_flush(el->h, msg, sizeof(msg));
-
-	if (r < 0) {
-		log_failure(d, r, msg);
+	history_writer_status(el->writer, &st);
+	if (!st.changed)
 		return;
-	}
-	if (msg[0])
-		log_warn("history: %s", msg);
-	if (el->failing) {
-		el->failing = false;
-		log_info("history: writing to %s again (%d events written, %llu dropped while "
-			 "it could not be written)",
-			 d->cfg.db_path, r, (unsigned long long)history_dropped(el->h));
-	}
+	if (st.failing && !el->failing)
+		log_warn("history: cannot write %s: %s; filtering continues, the newest %d events "
+			 "are kept in memory and writing is retried every %d s",
+			 d->cfg.db_path, st.message, HISTORY_PENDING_MAX, WRITER_RETRY_MS / 1000);
+	else if (!st.failing && el->failing)
+		log_info("history: writing to %s again (%llu rows written since start, %llu events "
+			 "dropped while it could not be written)",
+			 d->cfg.db_path, (unsigned long long)st.written,
+			 (unsigned long long)st.dropped);
+	else if (st.message[0])
+		log_warn("history: %s", st.message);
+	el->failing = st.failing;
 }
 
 int eventlog_open(struct daemon *d)
@@ -80,7 +72,6 @@ int eventlog_open(struct daemon *d)
 	struct history_limits lim = {.days = d->cfg.history_days,
 				     .max_rows = d->cfg.history_max_rows};
 	struct eventlog *el;
-	char msg[9000];
 	int r;
 
 	if (d->cfg.no_history) {
@@ -90,40 +81,47 @@ int eventlog_open(struct daemon *d)
 	el = calloc(1, sizeof(*el));
 	if (!el)
 		return -ENOMEM;
-	r = history_new(d->cfg.db_path, &lim, &el->h);
+	r = history_writer_start(d->cfg.db_path, &lim, &el->writer);
 	if (r < 0) {
+		free(el);
+		return r;
+	}
+	r = history_new(d->cfg.db_path, &lim, &el->reader);
+	if (r < 0) {
+		history_writer_stop(el->writer);
 		free(el);
 		return r;
 	}
 	d->eventlog = el;
 	el->next_retain_ms = mono_ms() + 1000; /* soon after start-up */
-	r = history_open(el->h, msg, sizeof(msg));
-	if (r < 0) {
-		log_failure(d, r, msg);
-		return 0;
+	report(d);
+	if (!el->failing) {
+		char msg[1024];
+		long long rows = history_open(el->reader, msg, sizeof(msg)) == 0
+					 ? (long long)history_count(el->reader)
+					 : -1;
+		log_info("history: %s (%lld rows; keeping %u days, at most %llu rows), written by "
+			 "its own thread",
+			 d->cfg.db_path, rows, d->cfg.history_days,
+			 (unsigned long long)d->cfg.history_max_rows);
 	}
-	if (msg[0])
-		log_warn("history: %s", msg);
-	log_info("history: %s (%lld rows; keeping %u days, at most %llu rows)", d->cfg.db_path,
-		 (long long)history_count(el->h), d->cfg.history_days,
-		 (unsigned long long)d->cfg.history_max_rows);
 	return 0;
 }
 
 void eventlog_close(struct daemon *d)
 {
 	struct eventlog *el = d->eventlog;
-	char msg[9000];
+	struct history_writer_status st;
 
 	if (!el)
 		return;
-	if (history_pending(el->h)) {
-		int r = history_flush(el->h, msg, sizeof(msg));
-		if (r < 0)
-			log_warn("history: %zu events not written at exit: %s",
-				 history_pending(el->h), msg);
+	if (history_writer_sync(el->writer, SYNC_TIMEOUT_MS) < 0) {
+		history_writer_status(el->writer, &st);
+		log_warn("history: the last events could not be written at exit%s%s",
+			 st.message[0] ? ": " : "", st.message);
 	}
-	history_free(el->h);
+	history_writer_stop(el->writer);
+	history_free(el->reader);
 	free(el);
 	d->eventlog = NULL;
 }
@@ -159,38 +157,22 @@ void eventlog_add(struct daemon *d, const struct event *e)
 		.cmdline = e->process_args,
 		.iface_out = e->iface_out,
 	};
-	history_append(d->eventlog->h, &he);
-}
-
-void eventlog_after_packets(struct daemon *d)
-{
-	struct eventlog *el = d->eventlog;
-
-	if (el && !el->failing && history_pending(el->h) >= HISTORY_BATCH)
-		flush(d);
+	history_writer_add(d->eventlog->writer, &he);
 }
 
 void eventlog_tick(struct daemon *d)
 {
 	struct eventlog *el = d->eventlog;
 	int64_t now = mono_ms();
-	char msg[9000];
-	bool more = false;
-	int r;
 
 	if (!el)
 		return;
-	if (!el->failing || now >= el->next_retry_ms)
-		flush(d);
-	if (el->failing || (now < el->next_retain_ms && !el->retain_more))
-		return;
-	r = history_retain(el->h, time(NULL), &more, msg, sizeof(msg));
-	el->retain_more = more;
-	el->next_retain_ms = now + RETAIN_EVERY_MS;
-	if (r < 0)
-		log_warn("history: retention: %s, retrying in %d s", msg, RETAIN_EVERY_MS / 1000);
-	else if (r > 0)
-		log_debug("history: retention deleted %d rows%s", r, more ? ", more to do" : "");
+	history_writer_handoff(el->writer);
+	report(d);
+	if (now >= el->next_retain_ms) {
+		history_writer_retain(el->writer);
+		el->next_retain_ms = now + RETAIN_EVERY_MS;
+	}
 }
 
 /* --- control methods ---------------------------------------------------- */
@@ -270,13 +252,21 @@ static int parse_filter(json_t *params, struct history_filter *f, char *err, siz
 
 static int need_history(struct daemon *d, char *err, size_t errsz)
 {
-	if (!d->eventlog) {
+	struct eventlog *el = d->eventlog;
+	int r;
+
+	if (!el) {
 		snprintf(err, errsz, "the history is off (picketd --no-history)");
 		return -ENOTSUP;
 	}
-	/* Answer with what was decided up to now, not up to the last batch. */
-	if (!d->eventlog->failing && history_pending(d->eventlog->h))
-		flush(d);
+	/* Answer with what was decided up to now, not up to the last batch:
+	 * wait (bounded) for the writer. A failing writer is no reason to
+	 * refuse: what is in the file can still be read. */
+	history_writer_sync(el->writer, SYNC_TIMEOUT_MS);
+	report(d);
+	r = history_open(el->reader, err, errsz);
+	if (r < 0)
+		return r;
 	return 0;
 }
 
@@ -288,7 +278,7 @@ int eventlog_query(struct daemon *d, json_t *params, json_t **ret, char *err, si
 
 	if ((r = parse_filter(params, &f, err, errsz)) < 0 || (r = need_history(d, err, errsz)) < 0)
 		return r;
-	r = history_query(d->eventlog->h, &f, &rows, err, errsz);
+	r = history_query(d->eventlog->reader, &f, &rows, err, errsz);
 	if (r < 0)
 		return r;
 	*ret = json_pack("{s:o,s:s}", "events", rows, "source", "history");
@@ -309,7 +299,7 @@ int eventlog_method_export(void *ud, struct control_client *cl, json_t *params, 
 		f.limit = 1000;
 	/* Oldest first from after_id: a client pages through with last_id. */
 	f.forward = true;
-	r = history_query(d->eventlog->h, &f, &rows, err, errsz);
+	r = history_query(d->eventlog->reader, &f, &rows, err, errsz);
 	if (r < 0)
 		return r;
 	last = json_array_get(rows, json_array_size(rows) - 1);
@@ -332,5 +322,5 @@ int eventlog_method_stats(void *ud, struct control_client *cl, json_t *params, j
 	    (r = get_int(params, "top", 1, HISTORY_TOP_MAX, &top, err, errsz)) < 0 ||
 	    (r = need_history(d, err, errsz)) < 0)
 		return r;
-	return history_stats(d->eventlog->h, since, until, (size_t)top, ret, err, errsz);
+	return history_stats(d->eventlog->reader, since, until, (size_t)top, ret, err, errsz);
 }

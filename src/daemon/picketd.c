@@ -92,8 +92,6 @@ static void on_packets(struct daemon *d)
 	int r = nfq_receive(d->nfq, verdict_packet, d);
 	if (r < 0)
 		log_warn("nfq: receive: %s", strerror(-r));
-	/* After the batch's verdicts, never between a packet and its verdict. */
-	eventlog_after_packets(d);
 }
 
 /* Returns false when the daemon should stop. */
