@@ -205,6 +205,19 @@ void print_status(json_t *st, FILE *out)
 			kv(out, b, scalar_text(v, a, sizeof(a)));
 		}
 	}
+	/* Other groups of counters (dns, ...): a heading and their members. */
+	json_object_foreach(st, key, v) {
+		const char *k2;
+		json_t *v2;
+
+		if (strcmp(key, "counters") == 0 || !json_is_object(v))
+			continue;
+		kv(out, key, "");
+		json_object_foreach(v, k2, v2) {
+			snprintf(b, sizeof(b), "  %s", k2);
+			kv(out, b, scalar_text(v2, a, sizeof(a)));
+		}
+	}
 }
 
 /* --- rules -------------------------------------------------------------- */

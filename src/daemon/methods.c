@@ -38,6 +38,16 @@ static int method_status(void *ud, struct control_client *cl, json_t *params, js
 		      config_action_name(d->cfg.default_action), "fail_closed", d->cfg.fail_closed,
 		      "backend", nftables_backend_name(d->backend), "attribution", "proc", "rules",
 		      (json_int_t)rules_count(d->rules), "rules_dir", d->cfg.rules_dir, "counters", c);
+	if (o && d->names) {
+		const struct names_stats *ns = names_stats(d);
+		json_object_set_new(o, "dns",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "queries",
+					      (json_int_t)ns->queries, "replies",
+					      (json_int_t)ns->replies, "unsolicited",
+					      (json_int_t)ns->unsolicited, "malformed",
+					      (json_int_t)ns->malformed, "cached",
+					      (json_int_t)ns->cached));
+	}
 	*ret = o;
 	return o ? 0 : -ENOMEM;
 }

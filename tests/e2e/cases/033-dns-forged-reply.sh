@@ -50,3 +50,13 @@ pk_wait_event 5 dst_ip=198.18.0.2 action=deny reason=default ||
 	pk_fail "no default deny event for 198.18.0.2"
 pk_events dst_ip=198.18.0.2 dst_host=good.test >/dev/null && pk_fail "198.18.0.2 named good.test"
 pk_log "ok: forged replies changed no name"
+
+# The counters in `picket status` say the same.
+pk_cli --json status >"$PK_TMP/status.json" || pk_fail "status failed"
+"$PK_PY" - "$PK_TMP/status.json" "$n" <<'PY' || pk_fail "status dns counters wrong: $(cat "$PK_TMP/status.json")"
+import json, sys
+dns = json.load(open(sys.argv[1]))["dns"]
+assert dns["unsolicited"] >= int(sys.argv[2]), dns
+assert dns["replies"] >= 1 and dns["queries"] >= dns["replies"] and dns["cached"] >= 1, dns
+PY
+pk_log "ok: status dns: $(pk_cli status | sed -n '/^dns/,$p' | tr -s ' ' | tr '\n' ' ')"
