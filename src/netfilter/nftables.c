@@ -345,6 +345,18 @@ static void dns_queue_rule(struct batch *bt, struct nftnl_rule *r, uint8_t proto
 	rule_put(bt, r);
 }
 
+/* Adds "ct state established" to R: the packet belongs to a connection
+ * this host opened (a reply to our query), not an unsolicited one. */
+static struct nftnl_rule *reply_only(struct nftnl_rule *r)
+{
+	uint32_t zero = 0;
+
+	e_ct_load(r, NFT_CT_STATE);
+	e_bitwise(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED), 0);
+	e_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	return r;
+}
+
 static void build(struct batch *bt, enum nft_backend be, const struct nft_options *o)
 {
 	struct nftnl_rule *r;
@@ -415,9 +427,11 @@ static void build(struct batch *bt, enum nft_backend be, const struct nft_option
 	rule_put(bt, r);
 
 	/* DNS replies, read before the program gets them (local stubs' too:
-	 * they come in on lo). */
-	dns_queue_rule(bt, rule_in(INPUT_CHAIN_NAME), IPPROTO_UDP, 0, be, o);
-	dns_queue_rule(bt, rule_in(INPUT_CHAIN_NAME), IPPROTO_TCP, 0, be, o);
+	 * they come in on lo). Only replies conntrack ties to a connection of
+	 * ours: a flood of packets from port 53 to anywhere else never reaches
+	 * the queue, so it cannot crowd out the new flows waiting there. */
+	dns_queue_rule(bt, reply_only(rule_in(INPUT_CHAIN_NAME)), IPPROTO_UDP, 0, be, o);
+	dns_queue_rule(bt, reply_only(rule_in(INPUT_CHAIN_NAME)), IPPROTO_TCP, 0, be, o);
 }
 
 const char *nftables_backend_name(enum nft_backend b)

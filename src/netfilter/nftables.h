@@ -12,8 +12,8 @@
  *     ct mark & ALLOWED           -> accept  (decided flows stay in the kernel)
  *     ct state new                -> queue N [bypass]
  *   chain input  (hook input, priority mangle)
- *     udp sport 53                -> mark |= DNS, queue N bypass
- *     tcp sport 53, flags & psh   -> mark |= DNS, queue N bypass
+ *     ct established, udp sport 53 -> mark |= DNS, queue N bypass
+ *     ct established, tcp sport 53, flags & psh -> mark |= DNS, queue N bypass
  *
  * Packets marked DNS are only read (names for later verdicts) and passed on
  * at once; their queue always bypasses, even in fail-closed mode, so DNS
