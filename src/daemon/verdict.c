@@ -98,6 +98,12 @@ static enum rule_action default_rule_action(enum default_action a)
 	return a == ACTION_ALLOW ? RULE_ALLOW : a == ACTION_REJECT ? RULE_REJECT : RULE_DENY;
 }
 
+static bool is_dns(const struct flow *f)
+{
+	return (f->proto == IPPROTO_UDP || f->proto == IPPROTO_TCP) &&
+	       (f->sport == 53 || f->dport == 53);
+}
+
 void verdict_packet(void *userdata, const struct nfq_packet *p)
 {
 	struct daemon *d = userdata;
@@ -110,15 +116,17 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	int r;
 
 	d->counters.packets++;
-	if (p->mark & PICKET_MARK_DNS) {
-		/* Queued only to be read: DNS is never held or dropped. */
+	clock_gettime(CLOCK_REALTIME, &ev.time);
+
+	r = packet_parse(p->payload, p->len, &c.flow);
+	/* Queued only to be read: DNS is never held or dropped (nor one the
+	 * parser refuses). The mark bit alone is no proof (another tool may
+	 * use that bit): a packet that is not DNS is decided like any other. */
+	if ((p->mark & PICKET_MARK_DNS) && (r < 0 || is_dns(&c.flow))) {
 		names_read(d, p, 0);
 		nfq_verdict(d->nfq, p->id, p->mark, NFQ_VERDICT_PASS);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ev.time);
-
-	r = packet_parse(p->payload, p->len, &c.flow);
 	if (r < 0) {
 		/* The kernel built this packet, so this is a parser gap, not an
 		 * attack; the default action keeps the promise of the config. */
@@ -142,8 +150,6 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	else
 		d->counters.unknown_process++;
 
-	if (c.flow.dport == 53 && (c.flow.proto == IPPROTO_UDP || c.flow.proto == IPPROTO_TCP))
-		names_read(d, p, proc ? proc->pid : 0); /* a new flow's first query */
 	c.dst_host = names_host(d, &c.flow);
 
 	rule = rules_match(d->rules, &c, ev.time.tv_sec);
@@ -155,6 +161,10 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		ev.reason = EVENT_REASON_DEFAULT;
 	}
 	nfq_verdict(d->nfq, p->id, p->mark, to_nfq(action));
+	/* A new flow's first query is tracked only if it may leave: a denied
+	 * query must not leave a record that a forged reply could answer. */
+	if (action == RULE_ALLOW && c.flow.dport == 53 && is_dns(&c.flow))
+		names_read(d, p, proc ? proc->pid : 0);
 
 	switch (action) {
 	case RULE_ALLOW:

@@ -127,7 +127,9 @@ static bool write_round(struct history_writer *w, struct batch **taken, size_t n
 		batch_free(taken[i]);
 	}
 	*ret_retain_more = false;
-	r = history_pending(w->h) ? history_flush(w->h, msg, msgsz) : 0;
+	/* Also with nothing to write: history_flush opens a database that is
+	 * not open yet, so a round never reports a success it did not have. */
+	r = history_flush(w->h, msg, msgsz);
 	if (r < 0)
 		return true;
 	if (r > 0) {
