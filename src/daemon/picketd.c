@@ -35,6 +35,7 @@
 #define COPY_RANGE 4096
 #define HOUSEKEEPING_SECONDS 5  /* expiry of timed rules, dead processes */
 #define RELOAD_DEBOUNCE_MS 100  /* one reload for a burst of file changes */
+#define DRAIN_MS 200            /* at exit, time to answer what is still queued */
 #define HISTORY_FLUSH_MS 500    /* history batches: at most this old when written */
 
 enum { TAG_NFQ = 1, TAG_CONTROL, TAG_INOTIFY, TAG_SIGNAL, TAG_HOUSEKEEPING, TAG_RELOAD,
@@ -92,6 +93,21 @@ static void on_packets(struct daemon *d)
 	int r = nfq_receive(d->nfq, verdict_packet, d);
 	if (r < 0)
 		log_warn("nfq: receive: %s", strerror(-r));
+}
+
+/* At exit: answer every packet waiting in the queue, for at most
+ * DRAIN_MS, so that leaving drops none of the packets waiting there. */
+static void drain_queue(struct daemon *d)
+{
+	struct timespec t0, now;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		n = nfq_receive(d->nfq, verdict_packet, d);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (n > 0 && (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 <
+				  DRAIN_MS);
 }
 
 /* Returns false when the daemon should stop. */
@@ -305,14 +321,14 @@ int main(int argc, char **argv)
 
 cleanup:
 	if (installed) {
-		/* The table first, so no new packet is queued; then answer what is
-		 * already queued, so nothing is dropped by our leaving. */
+		/* Answer what is queued first: removing the table unregisters its
+		 * hooks, and the kernel then drops every packet still queued. */
+		drain_queue(&d);
 		r = nftables_remove(err, sizeof(err));
 		if (r < 0)
 			log_error("netfilter: cannot remove table inet picket: %s", err);
 		else
 			log_info("netfilter: table inet picket removed");
-		on_packets(&d);
 	}
 	nfq_close(d.nfq);
 	control_close(d.control);
