@@ -41,4 +41,11 @@ struct conn {
 	const char *user_name;        /* name of uid, NULL when not known */
 	char iface_out[IF_NAMESIZE];  /* "" when not known */
 	const char *dst_host;         /* NULL until DNS names are known */
+	/* The executable's digest (CONN_SHA256 / CONN_MD5) as lowercase hex,
+	 * computed on first use: most rules never ask, and hashing is not free.
+	 * NULL (or returning NULL): not known, so hash operands do not match. */
+	const char *(*exe_digest)(const struct conn *c, int kind);
+	void *digest_ctx;             /* for exe_digest */
 };
+
+enum { CONN_SHA256, CONN_MD5 };

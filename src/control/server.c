@@ -56,6 +56,7 @@ struct control {
 	uid_t self_uid;
 	const struct control_method *methods;
 	void *userdata;
+	control_close_fn on_close; /* NULL: nobody needs to know */
 	struct control_client *clients[CONTROL_CLIENTS_MAX];
 	size_t nclients;
 	int depth; /* > 0 inside control_process: frees wait for the sweep */
@@ -71,6 +72,9 @@ static void client_kill(struct control_client *cl)
 	if (cl->dead)
 		return;
 	cl->dead = true;
+	/* Dead first, so that counts taken by the hook leave it out. */
+	if (cl->ctl->on_close && cl->ntopics > 0)
+		cl->ctl->on_close(cl->ctl->userdata, cl);
 	/* Not left to close(): a copy of the fd in a child forked meanwhile
 	 * would keep it in the epoll set, with a pointer to freed memory. */
 	epoll_ctl(cl->ctl->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
@@ -506,6 +510,11 @@ static bool client_subscribed(const struct control_client *cl, const char *topic
 	return false;
 }
 
+bool control_client_subscribed(const struct control_client *cl, const char *topic)
+{
+	return !cl->dead && client_subscribed(cl, topic);
+}
+
 int control_client_subscribe(struct control_client *cl, const char *topic)
 {
 	size_t len = topic ? strlen(topic) : 0;
@@ -563,6 +572,11 @@ size_t control_subscriber_count(const struct control *c, const char *topic)
 		if (!c->clients[i]->dead && client_subscribed(c->clients[i], topic))
 			n++;
 	return n;
+}
+
+void control_set_close_hook(struct control *c, control_close_fn fn)
+{
+	c->on_close = fn;
 }
 
 size_t control_client_count(const struct control *c)

@@ -24,6 +24,7 @@
  * most CONTROL_REPLY_MAX bytes. Not thread-safe: one loop only.
  */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -82,6 +83,14 @@ int control_publish(struct control *c, const char *topic, json_t *msg);
 /* How many clients are subscribed to TOPIC (e.g. "is any prompter there?"). */
 size_t control_subscriber_count(const struct control *c, const char *topic);
 size_t control_client_count(const struct control *c);
+
+/* Called once when a client that subscribed to at least one topic goes
+ * away (it closed, or the server dropped it), not at control_close(). It
+ * no longer counts in control_subscriber_count(); it must not be written to. */
+typedef void (*control_close_fn)(void *userdata, struct control_client *cl);
+void control_set_close_hook(struct control *c, control_close_fn fn);
+/* Whether CL subscribed to TOPIC. */
+bool control_client_subscribed(const struct control_client *cl, const char *topic);
 
 /* The peer's credentials, as read at accept time. */
 uid_t control_client_uid(const struct control_client *cl);

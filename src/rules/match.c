@@ -48,6 +48,8 @@ static const struct operand_def operand_tbl[] = {
 	{ "source.port", OPD_SRC_PORT, V_NUM, 65535, "a port number 0-65535" },
 	{ "protocol", OPD_PROTO, V_PROTO, 0, NULL },
 	{ "iface.out", OPD_IFACE_OUT, V_STR, 0, NULL },
+	{ "process.hash.sha256", OPD_PROC_SHA256, V_STR, 0, NULL },
+	{ "process.hash.md5", OPD_PROC_MD5, V_STR, 0, NULL },
 };
 
 #define ENV_PREFIX "process.env."
@@ -287,8 +289,6 @@ int op_compile(struct rule_op *op, const char *field, char *err, size_t errsz)
 	}
 	if (op->type == OP_LISTS || strncmp(s, "lists.", 6) == 0)
 		return compile_lists(op, field, err, errsz);
-	if (strncmp(s, "process.hash.", 13) == 0)
-		return bad(err, errsz, field, "operand", "\"%s\": operand not supported yet", Q(s));
 	if (strncmp(s, ENV_PREFIX, strlen(ENV_PREFIX)) == 0) {
 		const char *name = s + strlen(ENV_PREFIX);
 
@@ -306,7 +306,7 @@ int op_compile(struct rule_op *op, const char *field, char *err, size_t errsz)
 				   "unknown operand \"%s\" (expected true, process.path, process.command, "
 				   "process.id, process.parent.path, process.env.NAME, user.id, user.name, "
 				   "dest.ip, dest.host, dest.port, dest.network, source.ip, source.port, "
-				   "protocol or iface.out)",
+				   "protocol, iface.out, process.hash.sha256 or process.hash.md5)",
 				   Q(s));
 		op->operand = def->operand;
 	}
@@ -352,6 +352,13 @@ int op_compile(struct rule_op *op, const char *field, char *err, size_t errsz)
 				   Q(op->data));
 		break;
 	default:
+		if (op->operand == OPD_PROC_SHA256 || op->operand == OPD_PROC_MD5) {
+			size_t want = op->operand == OPD_PROC_SHA256 ? 64 : 32;
+
+			if (strlen(op->data) != want || strspn(op->data, "0123456789abcdefABCDEF") != want)
+				return bad(err, errsz, field, "data", "expected %zu hex digits, got \"%s\"",
+					   want, Q(op->data));
+		}
 		break;
 	}
 	return 0;
@@ -527,6 +534,13 @@ bool op_match(const struct rule_op *op, const struct conn *c)
 		return proto_match(op, &c->flow);
 	case OPD_IFACE_OUT:
 		return c->iface_out[0] && cstr_match(op, c->iface_out);
+	case OPD_PROC_SHA256:
+	case OPD_PROC_MD5:
+		/* A list stops at its first mismatch: rules made from prompts
+		 * put the hash last, so other executables never pay for it. */
+		return p && c->exe_digest &&
+		       cstr_match(op, c->exe_digest(c, op->operand == OPD_PROC_SHA256 ? CONN_SHA256
+											   : CONN_MD5));
 	case OPD_LISTS_DOMAINS:
 	case OPD_LISTS_DOMAINS_RE:
 		return c->dst_host && list_match_host(op->lists, c->dst_host);

@@ -32,6 +32,8 @@ enum operand {
 	OPD_SRC_PORT,
 	OPD_PROTO,
 	OPD_IFACE_OUT,
+	OPD_PROC_SHA256, /* process.hash.sha256 */
+	OPD_PROC_MD5,    /* process.hash.md5 (OpenSnitch's) */
 	OPD_LIST, /* the operand of a type list operator */
 	OPD_LISTS_DOMAINS, /* type lists: dest.host in a domain list */
 	OPD_LISTS_DOMAINS_RE,

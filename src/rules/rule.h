@@ -33,8 +33,9 @@
  * PROC_UNKNOWN_PATH. lists = type lists with operand lists.domains,
  * lists.domains_regexp (against dest.host), lists.ips or lists.nets
  * (against dest.ip) and data the absolute path of a directory of list
- * files (rules/lists.h: formats, bounds, reloads). Operands process.hash.*
- * are rejected ("operand not supported yet"). A "once" rule is accepted and behaves
+ * files (rules/lists.h: formats, bounds, reloads). process.hash.sha256 and
+ * process.hash.md5 compare the executable's digest (hex, any case; type
+ * simple needs exactly 64 / 32 hex digits). A "once" rule is accepted and behaves
  * like "until restart" (as when OpenSnitch loads one from a file).
  *
  * Rules are immutable once parsed (the collection flips 'enabled'), and

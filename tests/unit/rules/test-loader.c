@@ -151,7 +151,11 @@ static void test_bad_operator(void **state)
 	expect_op_err("{\"type\":\"lists\",\"operand\":\"lists.hosts\",\"data\":\"/tmp\"}",
 		      "field 'operator.operand': expected lists.domains");
 	expect_op_err("{\"type\":\"simple\",\"operand\":\"process.hash.md5\",\"data\":\"ab\"}",
-		      "field 'operator.operand': \"process.hash.md5\": operand not supported yet");
+		      "field 'operator.data': expected 32 hex digits, got \"ab\"");
+	expect_op_err("{\"type\":\"simple\",\"operand\":\"process.hash.sha256\",\"data\":"
+		      "\"zz00000000000000000000000000000000000000000000000000000000000000\"}",
+		      "field 'operator.data': expected 64 hex digits, got "
+		      "\"zz00000000000000000000000000000000000000000000000000000000000000\"");
 	expect_op_err("{\"type\":\"lists\",\"operand\":\"dest.host\",\"data\":\"x\"}",
 		      "field 'operator.type': lists needs a lists.* operand");
 	expect_op_err("{\"type\":\"simple\",\"operand\":\"process.env.\",\"data\":\"x\"}",

@@ -163,6 +163,54 @@ static void test_simple(void **state)
 	YES(&c, "simple", "true", "", false);
 }
 
+#define SHA_A "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define MD5_A "0123456789abcdef0123456789abcdef"
+static int digest_calls;
+
+static const char *fake_digest(const struct conn *c, int kind)
+{
+	(void)c;
+	digest_calls++;
+	return kind == CONN_SHA256 ? SHA_A : MD5_A;
+}
+
+/* Hash operands read the digest lazily, only when a rule gets that far. */
+static void test_hash(void **state)
+{
+	struct conn c = base_conn();
+	char op[512];
+
+	(void)state;
+	NO(&c, "simple", "process.hash.sha256", SHA_A, false); /* no digest function: unknown */
+	c.exe_digest = fake_digest;
+	YES(&c, "simple", "process.hash.sha256", SHA_A, false);
+	YES(&c, "simple", "process.hash.sha256",
+	    "A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90", false);
+	NO(&c, "simple", "process.hash.sha256",
+	   "b1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90", false);
+	YES(&c, "simple", "process.hash.md5", MD5_A, false);
+	YES(&c, "regexp", "process.hash.md5", "^0123", false);
+
+	/* a list whose path does not match never asks for the digest */
+	digest_calls = 0;
+	snprintf(op, sizeof(op),
+		 "{\"type\":\"list\",\"operand\":\"list\",\"list\":["
+		 "{\"type\":\"simple\",\"operand\":\"process.path\",\"data\":\"/usr/bin/wget\"},"
+		 "{\"type\":\"simple\",\"operand\":\"process.hash.sha256\",\"data\":\"%s\"}]}",
+		 SHA_A);
+	{
+		struct rules *rs = rules_new();
+
+		assert_int_equal(rules_add(rs, mk("t", "allow", NULL, op)), 0);
+		assert_null(rules_match(rs, &c, NOW));
+		assert_int_equal(digest_calls, 0);
+		rules_free(rs);
+	}
+	/* no process: no digest */
+	c.proc = NULL;
+	NO(&c, "simple", "process.hash.sha256", SHA_A, false);
+}
+
 static void test_protocols_and_v6(void **state)
 {
 	struct conn c = base_conn();
@@ -572,6 +620,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_simple),
+		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_protocols_and_v6),
 		cmocka_unit_test(test_regexp_and_network),
 		cmocka_unit_test(test_list),
