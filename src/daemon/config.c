@@ -23,6 +23,7 @@ enum {
 	OPT_NO_HISTORY,
 	OPT_HISTORY_DAYS,
 	OPT_HISTORY_MAX_ROWS,
+	OPT_PROMPT_TIMEOUT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -41,6 +42,7 @@ static const struct option options[] = {
 	{"no-history", no_argument, NULL, OPT_NO_HISTORY},
 	{"history-days", required_argument, NULL, OPT_HISTORY_DAYS},
 	{"history-max-rows", required_argument, NULL, OPT_HISTORY_MAX_ROWS},
+	{"prompt-timeout", required_argument, NULL, OPT_PROMPT_TIMEOUT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{0},
@@ -73,9 +75,11 @@ static void usage(void)
 	       "  --no-history             keep no connection history on disk\n"
 	       "  --history-days N         delete history rows older than N days (default %d, 0: never)\n"
 	       "  --history-max-rows N     keep at most N history rows (default %d, 0: no bound)\n"
+	       "  --prompt-timeout SECONDS how long a prompter may take to answer before the\n"
+	       "                           default action applies (default %d, 1-%d; 0: never prompt)\n"
 	       "  --version, --help\n",
 	       CONFIG_DEFAULT_PATH, CONFIG_DEFAULT_DB, CONFIG_DEFAULT_HISTORY_DAYS,
-	       CONFIG_DEFAULT_HISTORY_MAX_ROWS);
+	       CONFIG_DEFAULT_HISTORY_MAX_ROWS, CONFIG_DEFAULT_PROMPT_TIMEOUT, CONFIG_PROMPT_TIMEOUT_MAX);
 }
 
 /* A whole non-negative decimal number up to MAX. */
@@ -145,6 +149,17 @@ static int apply(struct config *cfg, int opt, const char *value, const char *whe
 			return -EINVAL;
 		}
 		break;
+	case OPT_PROMPT_TIMEOUT: {
+		unsigned long long n;
+
+		if (parse_count(value, CONFIG_PROMPT_TIMEOUT_MAX, &n) < 0) {
+			fprintf(stderr, "picketd: %s: %s: expected seconds 0-%d, got \"%s\"\n", where,
+				name, CONFIG_PROMPT_TIMEOUT_MAX, value);
+			return -EINVAL;
+		}
+		cfg->prompt_timeout = (unsigned)n;
+		break;
+	}
 	case OPT_HISTORY_DAYS:
 	case OPT_HISTORY_MAX_ROWS: {
 		unsigned long long n;
@@ -292,6 +307,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 	strcpy(cfg->db_path, CONFIG_DEFAULT_DB);
 	cfg->history_days = CONFIG_DEFAULT_HISTORY_DAYS;
 	cfg->history_max_rows = CONFIG_DEFAULT_HISTORY_MAX_ROWS;
+	cfg->prompt_timeout = CONFIG_DEFAULT_PROMPT_TIMEOUT;
 	cfg->default_action = ACTION_ALLOW;
 	cfg->log_level = LOG_LVL_INFO;
 

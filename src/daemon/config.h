@@ -15,6 +15,10 @@
 #define CONFIG_DEFAULT_DB "/var/lib/picket/picket.db"
 #define CONFIG_DEFAULT_HISTORY_DAYS 30
 #define CONFIG_DEFAULT_HISTORY_MAX_ROWS 1000000
+#define CONFIG_DEFAULT_PROMPT_TIMEOUT 30
+/* A held packet waits in the kernel queue; TCP gives up on a SYN after
+ * about two minutes, so a longer wait helps nobody. */
+#define CONFIG_PROMPT_TIMEOUT_MAX 120
 
 enum default_action { ACTION_ALLOW, ACTION_DENY, ACTION_REJECT };
 
@@ -31,6 +35,7 @@ struct config {
 	bool no_history;          /* --no-history: keep no history file */
 	unsigned history_days;    /* 0: keep rows for ever */
 	uint64_t history_max_rows; /* 0: no bound */
+	unsigned prompt_timeout;  /* seconds; 0: never prompt */
 };
 
 /* Fill CFG from defaults, the config file and ARGV. Returns 0, 1 when the

@@ -12,6 +12,9 @@
 
 #include "control/server.h"
 #include "daemon/config.h"
+#include "daemon/events.h"
+#include "netfilter/nfq.h"
+#include "rules/rule.h"
 #include "netfilter/nftables.h"
 
 struct attrib;
@@ -19,6 +22,7 @@ struct names;
 struct eventlog;
 struct events;
 struct nfq;
+struct prompts;
 struct rules;
 
 struct counters {
@@ -41,12 +45,22 @@ struct daemon {
 	struct names *names;       /* DNS names (names.c) */
 	struct nfq *nfq;
 	struct control *control;
+	struct prompts *prompts;   /* prompts.c */
 	struct counters counters;
 };
 
 /* verdict.c: decide one queued packet (the nfq callback). */
+struct conn;
+struct flow;
 struct nfq_packet;
+struct rule;
 void verdict_packet(void *daemon, const struct nfq_packet *p);
+/* Count a decided connection and log its event (unless its rule is nolog). */
+void verdict_record(struct daemon *d, const struct conn *c, const struct rule *rule,
+		    enum rule_action action, enum event_reason reason, const struct timespec *t);
+enum nfq_verdict verdict_of(enum rule_action a);
+enum rule_action verdict_default_action(const struct daemon *d);
+bool verdict_is_dns(const struct flow *f);
 /* Drop cached user and interface names (they may have changed). */
 void verdict_forget_names(void);
 
@@ -55,6 +69,38 @@ int policy_load(struct daemon *d);   /* first load at start-up */
 void policy_reload(struct daemon *d); /* SIGHUP, inotify: keeps in-memory rules */
 void policy_expire(struct daemon *d); /* drop timed rules that ran out */
 void policy_lists_refresh(struct daemon *d); /* reload changed lists, log loads */
+/* Add RULE (owned in every case): written to the rules directory first if
+ * it is persistent. WHO says who asked, for the log. -errno and ERR. */
+int policy_add_rule(struct daemon *d, struct rule *rule, const char *who, char *err,
+		    size_t errsz);
+
+/* prompts.c: holding flows no rule decides and asking the prompters
+ * (docs/protocol.md, "Prompts"). */
+#define PROMPTS_MAX 128        /* pending prompts; past it: default action, "prompt limit" */
+#define PROMPT_PACKETS_MAX 64  /* packets one prompt holds; past it: default action */
+int prompts_open(struct daemon *d);  /* after control_open: hooks, timer, caches */
+void prompts_close(struct daemon *d); /* settles every prompt ("shutdown") */
+int prompts_fd(const struct daemon *d); /* the deadline timer, for the loop */
+void prompts_on_timer(struct daemon *d);
+/* No rule decided C (packet P, first seen at T). Returns EVENT_REASON_PROMPT
+ * when P is held (its verdict comes with the answer); otherwise why the
+ * default action applies now (EVENT_REASON_DEFAULT: prompting is off,
+ * _NO_UI, _PROMPT_LIMIT). */
+enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, const struct conn *c,
+			       const struct timespec *t);
+/* The rules changed: settle the prompts a rule now decides. */
+void prompts_recheck(struct daemon *d);
+/* conn->exe_digest for live processes (cached by file identity). */
+const char *prompts_exe_digest(const struct conn *c, int kind);
+struct prompts_stats {
+	uint64_t asked, answered, timed_out, no_ui, over_limit;
+	size_t pending;
+};
+void prompts_get_stats(const struct daemon *d, struct prompts_stats *ret);
+int prompts_method_subscribe(void *ud, struct control_client *cl, json_t *params, json_t **ret,
+			     char *err, size_t errsz);
+int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, json_t **ret,
+			  char *err, size_t errsz);
 
 /* methods.c: the control protocol's methods, ended by {NULL, NULL}. */
 extern const struct control_method daemon_methods[];

@@ -143,7 +143,7 @@ void eventlog_add(struct daemon *d, const struct event *e)
 	he = (struct history_event){
 		.time_ms = (int64_t)e->time.tv_sec * 1000 + e->time.tv_nsec / 1000000,
 		.action = event_action_name(e->action),
-		.reason = e->reason == EVENT_REASON_RULE ? "rule" : "default",
+		.reason = event_reason_name(e->reason),
 		.rule = e->rule,
 		.protocol = proto,
 		.src_ip = flow_addr_str(e->flow.family, &e->flow.src, src, sizeof(src)),

@@ -26,7 +26,16 @@ static const char *const action_names[] = {
 static const char *const reason_names[] = {
 	[EVENT_REASON_RULE] = "rule",
 	[EVENT_REASON_DEFAULT] = "default",
+	[EVENT_REASON_PROMPT] = "prompt",
+	[EVENT_REASON_PROMPT_TIMEOUT] = "prompt timeout",
+	[EVENT_REASON_NO_UI] = "no UI",
+	[EVENT_REASON_PROMPT_LIMIT] = "prompt limit",
 };
+
+const char *event_reason_name(enum event_reason r)
+{
+	return reason_names[r];
+}
 
 const char *event_action_name(enum event_action a)
 {

@@ -16,7 +16,17 @@
 #define EVENTS_MAX 10000
 
 enum event_action { EVENT_ALLOW, EVENT_DENY, EVENT_REJECT };
-enum event_reason { EVENT_REASON_RULE, EVENT_REASON_DEFAULT };
+/* Why the action was taken: a rule; the default action (prompting off);
+ * a prompter's answer; nobody answered in time; no prompter was connected
+ * (or the last one left); too many prompts were pending. */
+enum event_reason {
+	EVENT_REASON_RULE,
+	EVENT_REASON_DEFAULT,
+	EVENT_REASON_PROMPT,
+	EVENT_REASON_PROMPT_TIMEOUT,
+	EVENT_REASON_NO_UI,
+	EVENT_REASON_PROMPT_LIMIT,
+};
 
 struct event {
 	uint64_t id;
@@ -50,3 +60,4 @@ json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit);
 json_t *event_to_json(const struct event *e);
 uint64_t events_last_id(const struct events *ev);
 const char *event_action_name(enum event_action a);
+const char *event_reason_name(enum event_reason r);

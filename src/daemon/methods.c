@@ -48,6 +48,21 @@ static int method_status(void *ud, struct control_client *cl, json_t *params, js
 					      (json_int_t)ns->malformed, "cached",
 					      (json_int_t)ns->cached));
 	}
+	if (o && d->prompts) {
+		struct prompts_stats ps;
+
+		prompts_get_stats(d, &ps);
+		json_object_set_new(o, "prompts",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "prompters",
+					      (json_int_t)control_subscriber_count(d->control,
+										   "prompts"),
+					      "pending", (json_int_t)ps.pending, "asked",
+					      (json_int_t)ps.asked, "answered",
+					      (json_int_t)ps.answered, "timed_out",
+					      (json_int_t)ps.timed_out, "no_ui", (json_int_t)ps.no_ui,
+					      "over_limit", (json_int_t)ps.over_limit, "timeout_s",
+					      (int)d->cfg.prompt_timeout));
+	}
 	*ret = o;
 	return o ? 0 : -ENOMEM;
 }
@@ -70,7 +85,7 @@ static int method_rules_add(void *ud, struct control_client *cl, json_t *params,
 	struct daemon *d = ud;
 	json_t *obj = json_object_get(params, "rule");
 	struct rule *rule = NULL;
-	char name[RULE_NAME_MAX + 1];
+	char name[RULE_NAME_MAX + 1], who[32];
 	int r;
 
 	if (!json_is_object(obj)) {
@@ -81,20 +96,10 @@ static int method_rules_add(void *ud, struct control_client *cl, json_t *params,
 	if (r < 0)
 		return r;
 	snprintf(name, sizeof(name), "%s", rule_name(rule));
-	if (rule_is_persistent(rule)) {
-		r = rules_write_file(d->cfg.rules_dir, rule);
-		if (r < 0) {
-			snprintf(err, errsz, "cannot write %s/%s.json: %s", d->cfg.rules_dir, name,
-				 strerror(-r));
-			log_warn("rules: %s", err);
-			rule_free(rule);
-			return r;
-		}
-	}
-	r = rules_add(d->rules, rule); /* takes ownership */
+	snprintf(who, sizeof(who), "uid %u", (unsigned)control_client_uid(cl));
+	r = policy_add_rule(d, rule, who, err, errsz);
 	if (r < 0)
 		return r;
-	log_info("rules: added \"%s\" (uid %u)", name, (unsigned)control_client_uid(cl));
 	*ret = json_pack("{s:s}", "name", name);
 	return 0;
 }
@@ -161,6 +166,7 @@ static int set_enabled(struct daemon *d, json_t *params, bool on, json_t **ret, 
 		}
 	}
 	log_info("rules: %s \"%s\"", on ? "enabled" : "disabled", name);
+	prompts_recheck(d);
 	*ret = json_pack("{s:s,s:b}", "name", name, "enabled", on);
 	return 0;
 }
@@ -244,6 +250,8 @@ const struct control_method daemon_methods[] = {
 	{"rules.disable", method_rules_disable},
 	{"events.query", method_events_query},
 	{"events.subscribe", method_events_subscribe},
+	{"prompts.subscribe", prompts_method_subscribe},
+	{"prompts.answer", prompts_method_answer},
 	{"stats", eventlog_method_stats},
 	{"export", eventlog_method_export},
 	{NULL, NULL},

@@ -39,7 +39,7 @@
 #define HISTORY_FLUSH_MS 500    /* history batches: at most this old when written */
 
 enum { TAG_NFQ = 1, TAG_CONTROL, TAG_INOTIFY, TAG_SIGNAL, TAG_HOUSEKEEPING, TAG_RELOAD,
-       TAG_HISTORY };
+       TAG_HISTORY, TAG_PROMPTS };
 
 struct loop {
 	int epfd;
@@ -173,6 +173,9 @@ static int run(struct daemon *d, struct loop *l)
 				drain(l->history_fd);
 				eventlog_tick(d);
 				break;
+			case TAG_PROMPTS:
+				prompts_on_timer(d);
+				break;
 			case TAG_SIGNAL:
 				running = on_signal(d, l);
 				break;
@@ -213,6 +216,7 @@ static int setup_loop(struct daemon *d, struct loop *l)
 	    (r = epoll_add(l->epfd, l->history_fd, TAG_HISTORY)) < 0 ||
 	    (r = epoll_add(l->epfd, l->inotify_fd, TAG_INOTIFY)) < 0 ||
 	    (r = epoll_add(l->epfd, control_fd(d->control), TAG_CONTROL)) < 0 ||
+	    (r = epoll_add(l->epfd, prompts_fd(d), TAG_PROMPTS)) < 0 ||
 	    (r = epoll_add(l->epfd, nfq_fd(d->nfq), TAG_NFQ)) < 0)
 		return r;
 	return 0;
@@ -277,6 +281,17 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	log_info("control: listening on %s (root and group picket)", d.cfg.socket_path);
+	r = prompts_open(&d);
+	if (r < 0) {
+		log_error("prompts: cannot start: %s", strerror(-r));
+		goto cleanup;
+	}
+	if (d.cfg.prompt_timeout)
+		log_info("prompts: flows no rule decides are held up to %us while a prompter is "
+			 "connected; with none, the default action applies at once",
+			 d.cfg.prompt_timeout);
+	else
+		log_info("prompts: off (prompt-timeout 0)");
 
 	/* Bind the queue before any packet can be sent to it. */
 	r = nfq_open(d.cfg.queue, COPY_RANGE, &d.nfq);
@@ -320,6 +335,8 @@ int main(int argc, char **argv)
 		ret = EXIT_SUCCESS;
 
 cleanup:
+	/* Held packets first: they get the default action, not a drop. */
+	prompts_close(&d);
 	if (installed) {
 		/* Answer what is queued first: removing the table unregisters its
 		 * hooks, and the kernel then drops every packet still queued. */

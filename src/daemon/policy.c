@@ -6,6 +6,7 @@
  * packets, so no verdict ever sees half a rule set.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -98,6 +99,7 @@ void policy_reload(struct daemon *d)
 	d->rules = fresh;
 	log_info("rules: reloaded %d from %s, %d kept from memory", n, d->cfg.rules_dir, moved);
 	policy_lists_refresh(d);
+	prompts_recheck(d);
 }
 
 void policy_expire(struct daemon *d)
@@ -105,4 +107,31 @@ void policy_expire(struct daemon *d)
 	size_t n = rules_prune_expired(d->rules, time(NULL));
 	if (n > 0)
 		log_info("rules: %zu timed rule(s) expired", n);
+}
+
+int policy_add_rule(struct daemon *d, struct rule *rule, const char *who, char *err,
+		    size_t errsz)
+{
+	char name[RULE_NAME_MAX + 1];
+	int r;
+
+	snprintf(name, sizeof(name), "%s", rule_name(rule));
+	if (rule_is_persistent(rule)) {
+		r = rules_write_file(d->cfg.rules_dir, rule);
+		if (r < 0) {
+			snprintf(err, errsz, "cannot write %s/%s.json: %s", d->cfg.rules_dir, name,
+				 strerror(-r));
+			log_warn("rules: %s", err);
+			rule_free(rule);
+			return r;
+		}
+	}
+	r = rules_add(d->rules, rule); /* takes ownership */
+	if (r < 0) {
+		snprintf(err, errsz, "cannot add rule \"%s\": %s", name, strerror(-r));
+		return r;
+	}
+	log_info("rules: added \"%s\" (%s)", name, who);
+	prompts_recheck(d);
+	return 0;
 }

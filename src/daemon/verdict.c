@@ -80,7 +80,7 @@ static void iface_name(uint32_t index, char *out)
 	memcpy(out, s->name, IF_NAMESIZE);
 }
 
-static enum nfq_verdict to_nfq(enum rule_action a)
+enum nfq_verdict verdict_of(enum rule_action a)
 {
 	switch (a) {
 	case RULE_ALLOW:
@@ -93,78 +93,25 @@ static enum nfq_verdict to_nfq(enum rule_action a)
 	}
 }
 
-static enum rule_action default_rule_action(enum default_action a)
+enum rule_action verdict_default_action(const struct daemon *d)
 {
+	enum default_action a = d->cfg.default_action;
+
 	return a == ACTION_ALLOW ? RULE_ALLOW : a == ACTION_REJECT ? RULE_REJECT : RULE_DENY;
 }
 
-static bool is_dns(const struct flow *f)
+bool verdict_is_dns(const struct flow *f)
 {
 	return (f->proto == IPPROTO_UDP || f->proto == IPPROTO_TCP) &&
 	       (f->sport == 53 || f->dport == 53);
 }
 
-void verdict_packet(void *userdata, const struct nfq_packet *p)
+void verdict_record(struct daemon *d, const struct conn *c, const struct rule *rule,
+		    enum rule_action action, enum event_reason reason, const struct timespec *t)
 {
-	struct daemon *d = userdata;
-	struct conn c = {0};
-	const struct proc_info *proc = NULL;
-	const struct rule *rule = NULL;
-	enum rule_action action;
-	struct event ev = {0};
+	const struct proc_info *proc = c->proc;
+	struct event ev = {.time = *t, .reason = reason};
 	const struct event *stored;
-	int r;
-
-	d->counters.packets++;
-	clock_gettime(CLOCK_REALTIME, &ev.time);
-
-	r = packet_parse(p->payload, p->len, &c.flow);
-	/* Queued only to be read: DNS is never held or dropped (nor one the
-	 * parser refuses). The mark bit alone is no proof (another tool may
-	 * use that bit): a packet that is not DNS is decided like any other. */
-	if ((p->mark & PICKET_MARK_DNS) && (r < 0 || is_dns(&c.flow))) {
-		names_read(d, p, 0);
-		nfq_verdict(d->nfq, p->id, p->mark, NFQ_VERDICT_PASS);
-		return;
-	}
-	if (r < 0) {
-		/* The kernel built this packet, so this is a parser gap, not an
-		 * attack; the default action keeps the promise of the config. */
-		d->counters.malformed++;
-		action = default_rule_action(d->cfg.default_action);
-		log_debug("packet %u: cannot parse (%s), default action %s", p->id, strerror(-r),
-			  rule_action_name(action));
-		nfq_verdict(d->nfq, p->id, p->mark, to_nfq(action));
-		return;
-	}
-	c.has_uid = p->has_uid;
-	c.uid = p->uid;
-	c.gid = p->gid;
-	if (c.has_uid)
-		c.user_name = user_name(c.uid);
-	iface_name(p->outdev, c.iface_out);
-
-	r = attrib_lookup(d->attrib, &c.flow, &proc);
-	if (r == 0)
-		c.proc = proc;
-	else
-		d->counters.unknown_process++;
-
-	c.dst_host = names_host(d, &c.flow);
-
-	rule = rules_match(d->rules, &c, ev.time.tv_sec);
-	if (rule) {
-		action = rule_action(rule);
-		ev.reason = EVENT_REASON_RULE;
-	} else {
-		action = default_rule_action(d->cfg.default_action);
-		ev.reason = EVENT_REASON_DEFAULT;
-	}
-	nfq_verdict(d->nfq, p->id, p->mark, to_nfq(action));
-	/* A new flow's first query is tracked only if it may leave: a denied
-	 * query must not leave a record that a forged reply could answer. */
-	if (action == RULE_ALLOW && c.flow.dport == 53 && is_dns(&c.flow))
-		names_read(d, p, proc ? proc->pid : 0);
 
 	switch (action) {
 	case RULE_ALLOW:
@@ -183,12 +130,12 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	if (rule && rule_nolog(rule))
 		return;
 
-	ev.flow = c.flow;
-	ev.has_uid = c.has_uid;
-	ev.uid = c.uid;
+	ev.flow = c->flow;
+	ev.has_uid = c->has_uid;
+	ev.uid = c->uid;
 	ev.rule = rule ? rule_name(rule) : NULL;
-	ev.dst_host = c.dst_host;
-	memcpy(ev.iface_out, c.iface_out, sizeof(ev.iface_out));
+	ev.dst_host = c->dst_host;
+	memcpy(ev.iface_out, c->iface_out, sizeof(ev.iface_out));
 	if (proc) {
 		ev.pid = proc->pid;
 		ev.process_path = proc->path;
@@ -203,8 +150,76 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	if (log_get_level() >= LOG_LVL_DEBUG) {
 		char dst[INET6_ADDRSTRLEN];
 		log_debug("%s %s %s:%u pid %d %s (%s)", event_action_name(ev.action),
-			  packet_proto_name(c.flow.proto) ? packet_proto_name(c.flow.proto) : "ip",
-			  flow_addr_str(c.flow.family, &c.flow.dst, dst, sizeof(dst)),
-			  c.flow.dport, ev.pid, ev.process_path, rule ? rule_name(rule) : "default");
+			  packet_proto_name(c->flow.proto) ? packet_proto_name(c->flow.proto) : "ip",
+			  flow_addr_str(c->flow.family, &c->flow.dst, dst, sizeof(dst)),
+			  c->flow.dport, ev.pid, ev.process_path,
+			  rule ? rule_name(rule) : event_reason_name(reason));
 	}
+}
+
+void verdict_packet(void *userdata, const struct nfq_packet *p)
+{
+	struct daemon *d = userdata;
+	struct conn c = {.exe_digest = prompts_exe_digest, .digest_ctx = d};
+	const struct proc_info *proc = NULL;
+	const struct rule *rule = NULL;
+	enum rule_action action;
+	enum event_reason reason;
+	struct timespec now;
+	int r;
+
+	d->counters.packets++;
+	clock_gettime(CLOCK_REALTIME, &now);
+
+	r = packet_parse(p->payload, p->len, &c.flow);
+	/* Queued only to be read: DNS is never held or dropped (nor one the
+	 * parser refuses). The mark bit alone is no proof (another tool may
+	 * use that bit): a packet that is not DNS is decided like any other. */
+	if ((p->mark & PICKET_MARK_DNS) && (r < 0 || verdict_is_dns(&c.flow))) {
+		names_read(d, p, 0);
+		nfq_verdict(d->nfq, p->id, p->mark, NFQ_VERDICT_PASS);
+		return;
+	}
+	if (r < 0) {
+		/* The kernel built this packet, so this is a parser gap, not an
+		 * attack; the default action keeps the promise of the config. */
+		d->counters.malformed++;
+		action = verdict_default_action(d);
+		log_debug("packet %u: cannot parse (%s), default action %s", p->id, strerror(-r),
+			  rule_action_name(action));
+		nfq_verdict(d->nfq, p->id, p->mark, verdict_of(action));
+		return;
+	}
+	c.has_uid = p->has_uid;
+	c.uid = p->uid;
+	c.gid = p->gid;
+	if (c.has_uid)
+		c.user_name = user_name(c.uid);
+	iface_name(p->outdev, c.iface_out);
+
+	r = attrib_lookup(d->attrib, &c.flow, &proc);
+	if (r == 0)
+		c.proc = proc;
+	else
+		d->counters.unknown_process++;
+
+	c.dst_host = names_host(d, &c.flow);
+
+	rule = rules_match(d->rules, &c, now.tv_sec);
+	if (rule) {
+		action = rule_action(rule);
+		reason = EVENT_REASON_RULE;
+	} else {
+		/* No rule says: ask, if someone is there to answer. */
+		reason = prompts_hold(d, p, &c, &now);
+		if (reason == EVENT_REASON_PROMPT)
+			return; /* held: the verdict comes with the answer */
+		action = verdict_default_action(d);
+	}
+	nfq_verdict(d->nfq, p->id, p->mark, verdict_of(action));
+	/* A new flow's first query is tracked only if it may leave: a denied
+	 * query must not leave a record that a forged reply could answer. */
+	if (action == RULE_ALLOW && c.flow.dport == 53 && verdict_is_dns(&c.flow))
+		names_read(d, p, proc ? proc->pid : 0);
+	verdict_record(d, &c, rule, action, reason, &now);
 }

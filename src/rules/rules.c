@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -481,4 +482,36 @@ int rules_move_volatile(struct rules *dst, const struct rules *src, time_t now)
 		moved++;
 	}
 	return moved;
+}
+
+/* OP itself, or the item of its top-level list, that is a simple
+ * comparison of OPD; NULL if none. */
+static const struct rule_op *simple_item(const struct rule_op *op, enum operand opd)
+{
+	if (op->type == OP_SIMPLE && op->operand == opd)
+		return op;
+	if (op->operand != OPD_LIST)
+		return NULL;
+	for (size_t i = 0; i < op->nlist; i++)
+		if (op->list[i].type == OP_SIMPLE && op->list[i].operand == opd)
+			return &op->list[i];
+	return NULL;
+}
+
+const struct rule *rules_pinned_sha256(const struct rules *rs, const char *path,
+				       const char *sha256, const char **ret_pinned)
+{
+	for (size_t i = 0; i < rs->all.n; i++) {
+		const struct rule *r = rs->all.v[i];
+		const struct rule_op *p = simple_item(&r->op, OPD_PROC_PATH);
+		const struct rule_op *h = simple_item(&r->op, OPD_PROC_SHA256);
+
+		if (!p || !h || strcmp(p->data, path) != 0)
+			continue;
+		if (sha256 && strcasecmp(h->data, sha256) == 0)
+			continue;
+		*ret_pinned = h->data;
+		return r;
+	}
+	return NULL;
 }

@@ -38,6 +38,11 @@ int rules_remove(struct rules *rs, const char *name); /* -ENOENT */
 int rules_set_enabled(struct rules *rs, const char *name, bool on); /* -ENOENT */
 const struct rule *rules_lookup(const struct rules *rs, const char *name);
 size_t rules_count(const struct rules *rs);
+/* A rule that pins the executable PATH (simple process.path, exact) to a
+ * SHA-256 other than SHA256 (NULL: any), and *ret_pinned its pinned digest;
+ * NULL if none. For prompts: "this binary changed since rule X allowed it". */
+const struct rule *rules_pinned_sha256(const struct rules *rs, const char *path,
+				       const char *sha256, const char **ret_pinned);
 /* Remove rules whose duration ran out by NOW. Returns how many. */
 size_t rules_prune_expired(struct rules *rs, time_t now);
 /* New JSON array of every rule, name order (NULL on ENOMEM). */
