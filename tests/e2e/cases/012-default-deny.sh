@@ -1,6 +1,6 @@
 #!/bin/bash
 # The default action applies to a flow no rule matches: deny drops it (and
-# logs reason "default"), reject makes it fail at once.
+# logs reason "no UI": prompting is on, nobody is asked), reject makes it fail at once.
 . "$(dirname "$0")/../lib.sh"
 
 pk_netns_setup
@@ -15,8 +15,8 @@ expect_connect "curl (rule allow)" curl -sS -o /dev/null --max-time 3 "http://$P
 expect_blocked "pkclient (no rule, default deny)" "$PK_CLIENT" -t 1500 "$PK_S4" 7000
 sleep 0.3
 [ "$(pk_rec_count "^tcp-")" = 0 ] || pk_fail "server saw default-denied traffic"
-pk_wait_event 5 dst_port=7000 action=deny reason=default ||
-	pk_fail "no event action=deny reason=default for port 7000: $(grep 7000 "$PK_TMP/events.json" | tail -n 3)"
+pk_wait_event 5 dst_port=7000 action=deny "reason=no UI" ||
+	pk_fail "no event action=deny reason=\"no UI\" for port 7000: $(grep 7000 "$PK_TMP/events.json" | tail -n 3)"
 
 pk_stop_daemon TERM
 pk_start_daemon --default-action reject

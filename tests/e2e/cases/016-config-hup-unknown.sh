@@ -54,7 +54,7 @@ pk_c ip link add pkvx0 type vxlan id 42 remote "$PK_S4" dstport 4789 dev pkc0 ||
 pk_c ip addr add 192.168.250.1/30 dev pkvx0
 pk_c ip link set pkvx0 up
 pk_c ping -c 1 -W 1 192.168.250.2 >/dev/null 2>&1
-pk_wait_event 5 protocol=udp dst_port=4789 process_path=unknown action=deny reason=default ||
+pk_wait_event 5 protocol=udp dst_port=4789 process_path=unknown action=deny "reason=no UI" ||
 	pk_fail "no event for the kernel's vxlan flow: $(tail -n 3 "$PK_TMP/events.json")"
 pk_rule allow-unknown allow process.path unknown
 _vx_allowed() {

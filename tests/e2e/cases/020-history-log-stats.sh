@@ -52,7 +52,7 @@ expect_count 0 --exe /no/such/program
 pk_cli log --json --action reject | "$PK_PY" "$PK_E2E_DIR/servers/evq.py" dst_port!=7001 &&
 	pk_fail "a rejected row that is not to port 7001"
 pk_cli log --json --since 1h --exe "$curl_path" | "$PK_PY" "$PK_E2E_DIR/servers/evq.py" \
-	action=allow reason=default "process_args~http://$PK_S4:8080/" >/dev/null ||
+	action=allow "reason=no UI" "process_args~http://$PK_S4:8080/" >/dev/null ||
 	pk_fail "curl's rows lack action/reason/command line"
 pk_cli log --since 1h >"$PK_TMP/log.txt" || pk_fail "picket log (table)"
 grep -q "reject-7001" "$PK_TMP/log.txt" || pk_fail "the table lacks the rule: $(cat "$PK_TMP/log.txt")"

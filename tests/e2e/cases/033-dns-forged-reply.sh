@@ -71,7 +71,7 @@ pk_wait_event 5 dst_ip=198.18.0.1 dst_host=good.test rule=allow-good ||
 	pk_fail "198.18.0.1 is not named good.test"
 pk_events dst_host=evil.test >/dev/null && pk_fail "an event names evil.test"
 pk_run_c curl -sS --max-time 2 http://198.18.0.2:8080/ok && pk_fail "198.18.0.2 was allowed as good.test"
-pk_wait_event 5 dst_ip=198.18.0.2 action=deny reason=default ||
+pk_wait_event 5 dst_ip=198.18.0.2 action=deny "reason=no UI" ||
 	pk_fail "no default deny event for 198.18.0.2"
 pk_events dst_ip=198.18.0.2 dst_host=good.test >/dev/null && pk_fail "198.18.0.2 named good.test"
 pk_log "ok: forged replies changed no name"

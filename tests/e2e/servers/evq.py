@@ -3,7 +3,7 @@
 
 Arguments are filters, all of which must hold: key=value (equal, compared as
 text), key!=value, key~text (text contained; a list value is joined with
-spaces first). Prints the matching events; exit 0 if any matched, 1 if none,
+spaces first). A dotted key reads nested objects: data.process.path=/usr/bin/curl. Prints the matching events; exit 0 if any matched, 1 if none,
 2 if the input had a line that is not a JSON object.
 """
 import json
@@ -17,6 +17,14 @@ def text(v):
     if isinstance(v, bool):
         return "true" if v else "false"
     return "" if v is None else str(v)
+
+
+def get(obj, key):
+    for part in key.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
 
 
 def main():
@@ -41,7 +49,7 @@ def main():
             return 2
         ok = True
         for key, op, val in filters:
-            have = text(ev.get(key))
+            have = text(get(ev, key))
             if op == "=" and have != val:
                 ok = False
             elif op == "!=" and have == val:

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Prompting is on (the default), but no prompter is connected: a flow no rule
+# decides gets the default action at once (reject: the connect fails in
+# under 50 ms), and its event says why ("no UI"). With prompting off
+# (--prompt-timeout 0) the reason is "default".
+. "$(dirname "$0")/../lib.sh"
+
+pk_netns_setup
+pk_start_echo --tcp 7000
+pk_start_daemon --default-action reject
+
+worst=0
+for i in 1 2 3 4 5; do
+	expect_blocked "connect $i, no prompter" "$PK_CLIENT" -n 3 "$PK_S4" 7000
+	[[ $PK_OUT == *"fail errno="* ]] || pk_fail "expected an immediate reject, got: $PK_OUT"
+	ms=$(pk_out_ms)
+	ms=${ms%.*}
+	[ "$ms" -gt "$worst" ] && worst=$ms
+done
+[ "$worst" -lt 50 ] || pk_fail "a flow waited ${worst} ms with no prompter (limit 50 ms)"
+pk_log "slowest of 5 rejects: ${worst} ms"
+pk_wait_event 5 dst_port=7000 action=reject "reason=no UI" ||
+	pk_fail "no event with reason \"no UI\": $(tail -n 2 "$PK_TMP/events.json")"
+[ "$(pk_cli --json status | "$PK_PY" -c 'import json,sys; print(json.load(sys.stdin)["prompts"]["no_ui"])')" -ge 5 ] ||
+	pk_fail "status prompts.no_ui did not count the flows"
+
+pk_stop_daemon
+pk_start_daemon --default-action reject --prompt-timeout 0
+expect_blocked "prompting off" "$PK_CLIENT" -n 3 "$PK_S4" 7000
+pk_wait_event 5 dst_port=7000 action=reject reason=default ||
+	pk_fail "prompting off: no event with reason default"
