@@ -788,6 +788,18 @@ int prompts_open(struct daemon *d)
 	r = pkgowner_new(NULL, &ps->pkg);
 	if (r < 0)
 		log_warn("prompts: no package names: %s", strerror(-r));
+	else if (d->cfg.prompt_timeout) {
+		struct pkgowner_stats st;
+
+		/* Built now, not at the first prompt, so no flow waits for it. */
+		r = pkgowner_stats(ps->pkg, &st);
+		if (r < 0)
+			log_warn("prompts: no package names: dpkg database: %s", strerror(-r));
+		else
+			log_info("prompts: package index: %zu paths of %zu packages in %" PRIu64
+				 " ms",
+				 st.paths, st.packages, st.build_ns / 1000000);
+	}
 	d->prompts = ps;
 	control_set_close_hook(d->control, on_client_close);
 	return 0;

@@ -50,7 +50,7 @@ ask 7000 deny once exe
 
 # reject: the held connection fails at once with a reset, not a timeout.
 ask 7001 reject "until restart" exe+port
-grep -q "fail errno=" "$PK_TMP/ask.out" || pk_fail "reject: expected an immediate failure"
+grep -q "errno=" "$PK_TMP/ask.out" || pk_fail "reject: expected an immediate failure"
 pk_cli rules list | grep -q "reject-.*-port-7001 .*until restart" ||
 	pk_fail "no until-restart rule for port 7001: $(pk_cli rules list)"
 expect_blocked "port 7001 now rejected by the rule" "$PK_CLIENT" -n 3 "$PK_S4" 7001
