@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/readfile.h"
+
 #define DELETED_SUFFIX " (deleted)"
 
 /* An index slot: offset of the path in text (0 = empty), package index, hash. */
@@ -307,67 +309,14 @@ static int on_list_path(const char *path, size_t n, void *userdata)
 	return index_add(p, path, n, p->cur_pkg);
 }
 
-/* Reads a whole file (bounded) into p->file_buf. -ENOENT if missing. */
-static int read_file_at(struct pkgowner *p, int dirfd, const char *name, size_t max, size_t *ret_len)
+/* Reads a whole file (bounded) into p->file_buf, reused from file to file.
+ * -ENOENT if missing, -E2BIG past MAX. */
+static int read_list_file(struct pkgowner *p, int dirfd, const char *name, size_t max,
+			  size_t *ret_len)
 {
-	struct stat st;
-	size_t len = 0;
-	int fd, r;
+	int r = read_file_at(dirfd, name, max, &p->file_buf, &p->file_cap, ret_len);
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto cleanup;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = -E2BIG;
-		goto cleanup;
-	}
-	for (;;) {
-		ssize_t k;
-
-		if (len == p->file_cap) {
-			size_t cap = p->file_cap ? p->file_cap * 2 : 256 * 1024;
-			char *b;
-
-			if (p->file_cap > max) {
-				r = -E2BIG; /* grew past the bound while we read it */
-				goto cleanup;
-			}
-			b = realloc(p->file_buf, cap);
-			if (!b) {
-				r = -ENOMEM;
-				goto cleanup;
-			}
-			p->file_buf = b;
-			p->file_cap = cap;
-		}
-		k = read(fd, p->file_buf + len, p->file_cap - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto cleanup;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	if (len > max) {
-		r = -E2BIG;
-		goto cleanup;
-	}
-	*ret_len = len;
-	r = 0;
-cleanup:
-	close(fd);
-	return r;
+	return r == -EFBIG ? -E2BIG : r;
 }
 
 static void index_clear(struct pkgowner *p)
@@ -433,7 +382,7 @@ static int index_build(struct pkgowner *p)
 		r = errno == ENOENT ? 0 : -errno; /* no dpkg: nothing is from a package */
 		goto cleanup;
 	}
-	r = read_file_at(p, admfd, "diversions", PKGOWNER_MAX_LIST_FILE, &len);
+	r = read_list_file(p, admfd, "diversions", PKGOWNER_MAX_LIST_FILE, &len);
 	if (r == 0) {
 		r = pkgowner_parse_diversions(p->file_buf, len, on_diversion, p);
 		/* A malformed tail is ignored: the groups before it are still right. */
@@ -461,7 +410,7 @@ static int index_build(struct pkgowner *p)
 
 		if (nl <= 5 || strcmp(de->d_name + nl - 5, ".list") != 0 || de->d_name[0] == '.')
 			continue;
-		r = read_file_at(p, dirfd(dir), de->d_name, PKGOWNER_MAX_LIST_FILE, &len);
+		r = read_list_file(p, dirfd(dir), de->d_name, PKGOWNER_MAX_LIST_FILE, &len);
 		if (r == -ENOENT)
 			continue; /* removed by a running dpkg; the mtime change rebuilds later */
 		if (r < 0)

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/readfile.h"
+
 enum { P_TCP, P_UDP, P_SCTP, P_DCCP };
 
 struct svc {
@@ -162,59 +164,15 @@ cleanup:
 
 int services_load(const char *path, struct services **ret)
 {
-	struct stat st;
 	char *buf = NULL;
-	size_t len = 0, cap;
-	int fd, r;
+	size_t len = 0, cap = 0;
+	int r;
 
-	fd = open(path ? path : "/etc/services", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto cleanup;
-	}
-	if (st.st_size > SERVICES_MAX_FILE) {
-		r = -EFBIG;
-		goto cleanup;
-	}
-	/* Sized from fstat, grown if the file grows while read; +1 so a file
-	 * past the bound is detected, not truncated silently. */
-	cap = (size_t)st.st_size + 1;
-	for (;;) {
-		ssize_t k;
-
-		if (len == cap || !buf) {
-			char *b;
-
-			if (buf)
-				cap = cap * 2 > SERVICES_MAX_FILE + 1 ? SERVICES_MAX_FILE + 1 : cap * 2;
-			b = realloc(buf, cap);
-			if (!b) {
-				r = -ENOMEM;
-				goto cleanup;
-			}
-			buf = b;
-		}
-		k = read(fd, buf + len, cap - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto cleanup;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len > SERVICES_MAX_FILE) {
-			r = -EFBIG;
-			goto cleanup;
-		}
-	}
-	r = services_parse(buf, len, ret);
-cleanup:
+	r = read_file_at(AT_FDCWD, path ? path : "/etc/services", SERVICES_MAX_FILE, &buf, &cap,
+			 &len);
+	if (r == 0)
+		r = services_parse(buf, len, ret);
 	free(buf);
-	close(fd);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/readfile.h"
 #include "rules/rule-int.h"
 #include "rules/rules.h"
 
@@ -30,64 +31,6 @@ static void say(report_fn report, void *ud, const char *dir, const char *file, c
 		return;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	report(ud, path, msg);
-}
-
-/* Whole regular file FILE of DFD, NUL-terminated; bounded by RULE_TEXT_MAX. */
-static int read_file(int dfd, const char *file, char **ret_buf, size_t *ret_len)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd, r;
-
-	/* O_NONBLOCK: a FIFO dropped in the directory must not hang the load. */
-	fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EBADFD;
-		goto cleanup;
-	}
-	if (st.st_size > RULE_TEXT_MAX) {
-		r = -EFBIG;
-		goto cleanup;
-	}
-	buf = malloc(RULE_TEXT_MAX + 2);
-	if (!buf) {
-		r = -ENOMEM;
-		goto cleanup;
-	}
-	/* The size may change under us: read to EOF, but never past the bound. */
-	for (;;) {
-		n = read(fd, buf + len, RULE_TEXT_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > RULE_TEXT_MAX) {
-			r = -EFBIG;
-			goto cleanup;
-		}
-	}
-	buf[len] = '\0';
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-	r = 0;
-cleanup:
-	free(buf);
-	close(fd);
-	return r;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -168,10 +111,12 @@ static void load_one(struct rules *rs, int dfd, const char *dir, const char *fil
 	char err[512], msg[600];
 	struct rule *rule = NULL;
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, cap = 0;
 	int r;
 
-	r = read_file(dfd, file, &text, &len);
+	r = read_file_at(dfd, file, RULE_TEXT_MAX, &text, &cap, &len);
+	if (r < 0)
+		free(text);
 	if (r == -EBADFD) {
 		say(report, ud, dir, file, "not a regular file, ignoring");
 		return;
