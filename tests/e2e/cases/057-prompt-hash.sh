@@ -40,6 +40,6 @@ pk_wait_prompt p 5 "data.process.sha256=$sha2" ||
 pk_prompts p event=prompt "data.process.sha256=$sha2" data.process.hash_changed=true \
 	"data.process.previous_sha256=$sha1" "data.process.previous_rule=$rule" >/dev/null ||
 	pk_fail "the prompt does not flag the change: $(pk_prompts p event=prompt | tail -n 1)"
-pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"deny\",\"duration\":\"once\"}"
-wait "$cpid" && pk_fail "the replaced binary connected after a deny"
+pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"reject\",\"duration\":\"once\"}"
+wait "$cpid" && pk_fail "the replaced binary connected after a reject"
 exit 0

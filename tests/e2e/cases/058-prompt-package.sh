@@ -22,7 +22,7 @@ pk_prompts p event=prompt "data.process.package=$pkg" data.destination.service=h
 	"data.process.parents~$(readlink -f "$(command -v timeout)")" >/dev/null ||
 	pk_fail "the prompt does not name package $pkg / service http / parent timeout: $(pk_prompts p event=prompt)"
 pk_log "curl's prompt: package $pkg, service http"
-pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"deny\",\"duration\":\"once\"}"
+pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"reject\",\"duration\":\"once\"}"
 wait "$cpid"
 
 timeout 20 nsenter --net="/run/netns/$PK_NS_C" -- "$PK_CLIENT" -t 10000 -n 3 "$PK_S4" 80 \
@@ -31,6 +31,6 @@ cpid=$!
 pk_wait_prompt p 5 "data.process.path=$(readlink -f "$PK_CLIENT")" || pk_fail "no prompt for pkclient"
 pk_prompts p event=prompt "data.process.path=$(readlink -f "$PK_CLIENT")" data.process.package= \
 	>/dev/null || pk_fail "pkclient is not from a package, but the prompt names one"
-pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"deny\",\"duration\":\"once\"}"
+pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"reject\",\"duration\":\"once\"}"
 wait "$cpid"
 exit 0
