@@ -537,6 +537,14 @@ static void slug_append(char *out, size_t size, const char *s)
 	out[n] = '\0';
 }
 
+/* strcat within SIZE (cut, never past it). */
+static void append(char *out, size_t size, const char *s)
+{
+	size_t n = strlen(out);
+
+	snprintf(out + n, size - n, "%s", s);
+}
+
 static json_t *simple_op(const char *operand, json_t *data)
 {
 	return json_pack("{s:s,s:s,s:o}", "type", "simple", "operand", operand, "data", data);
@@ -565,12 +573,12 @@ static int answer_rule(struct daemon *d, const struct prompt *pr, const char *ac
 			return -EINVAL;
 		}
 		json_array_append_new(items, simple_op("dest.host", json_string(pr->host)));
-		strcat(base, "-");
+		append(base, sizeof(base), "-");
 		slug_append(base, sizeof(base), pr->host);
 	} else if (strcmp(scope, "exe+ip") == 0) {
 		flow_addr_str(f->family, &f->dst, ip, sizeof(ip));
 		json_array_append_new(items, simple_op("dest.ip", json_string(ip)));
-		strcat(base, "-");
+		append(base, sizeof(base), "-");
 		slug_append(base, sizeof(base), ip);
 	} else if (strcmp(scope, "exe+port") == 0) {
 		char port[8];
@@ -585,7 +593,7 @@ static int answer_rule(struct daemon *d, const struct prompt *pr, const char *ac
 		json_array_append_new(items, simple_op("dest.port", json_string(port)));
 		json_array_append_new(items,
 				      simple_op("protocol", json_string(packet_proto_name(f->proto))));
-		strcat(base, "-port-");
+		append(base, sizeof(base), "-port-");
 		slug_append(base, sizeof(base), port);
 	} else if (strcmp(scope, "cmdline") == 0) {
 		uint32_t h = 2166136261u; /* FNV-1a: a short, stable tag for the command */
