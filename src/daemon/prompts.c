@@ -89,6 +89,14 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -479,6 +487,7 @@ enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, con
 {
 	struct prompts *ps = d->prompts;
 	struct prompt *pr;
+	int64_t t0;
 
 	if (!ps || d->cfg.prompt_timeout == 0)
 		return EVENT_REASON_DEFAULT;
@@ -500,6 +509,7 @@ enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, con
 		log_debug("prompts: %d pending, default action for a new one", PROMPTS_MAX);
 		return EVENT_REASON_PROMPT_LIMIT;
 	}
+	t0 = mono_us();
 	pr = prompt_new(d, c, t);
 	if (!pr) {
 		ps->stats.over_limit++;
@@ -512,6 +522,12 @@ enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, con
 	ps->stats.asked++;
 	publish(d, "prompt", json_incref(pr->json));
 	rearm(ps);
+	/* What asking costs the loop: parents, package, digest, JSON. */
+	log_info("prompts: #%" PRIu64 " asked: %s -> %s port %u (context in %" PRId64 " us)", pr->id,
+		 pr->has_proc ? pr->proc.path : PROC_UNKNOWN_PATH,
+		 pr->host ? pr->host : json_string_value(json_object_get(
+						json_object_get(pr->json, "destination"), "ip")),
+		 pr->conn.flow.dport, mono_us() - t0);
 	return EVENT_REASON_PROMPT;
 }
 
