@@ -277,12 +277,15 @@ static void on_answer_reply(struct prompter *pr, size_t ai, json_t *msg)
 	memcpy(label, pr->ans[ai].label, sizeof(label));
 	pr->ans[ai] = pr->ans[--pr->nans];
 	if (pr->json) {
-		json_t *d = json_is_object(error) ? json_pack("{s:I, s:O}", "id", (json_int_t)pid,
-							      "error", error)
-						  : json_incref(res);
+		/* The reply, tagged, with the prompt's id: scripts match
+		 * {"event":"answer","id":7,"result"|"error":...}. */
+		json_t *m = json_pack("{s:s, s:I, s:O}", "event", "answer", "id", (json_int_t)pid,
+				      json_is_object(error) ? "error" : "result",
+				      json_is_object(error) ? error : res ?: json_null());
 
-		emit_event(json_is_object(error) ? "answer.failed" : "answered", d ?: json_null());
-		json_decref(d);
+		if (m)
+			emit(m);
+		json_decref(m);
 		if (qi >= 0)
 			queue_remove(pr, (size_t)qi);
 		return;

@@ -63,7 +63,7 @@ expect prompt "$dir/out" '{"event":"prompt","data":{"time":"2026-11-23T10:00:00.
 expect prompt-id "$dir/out" '"id":1,"deadline_ms":'
 echo '{"id":1,"action":"allow","duration":"always","scope":"exe+host"}' >&4
 expect answer-sent "$dir/fake.out" 'answer {"id":1,"action":"allow","duration":"always","scope":"exe+host"}'
-expect answered "$dir/out" '{"event":"answered","data":{"id":1,"action":"allow","duration":"always","scope":"exe+host","rule":"allow-usr-bin-curl-example-org"}}'
+expect answered "$dir/out" '{"event":"answer","id":1,"result":{"id":1,"action":"allow","duration":"always","scope":"exe+host","rule":"allow-usr-bin-curl-example-org"}}'
 expect settled-own "$dir/out" '{"event":"prompt.settled","data":{"id":1,"by":"answer"'
 
 # Bad lines: one line each on stderr naming the line and what is wrong,
@@ -82,7 +82,7 @@ expect prompt2 "$dir/out" '"id":2,"deadline_ms":'
 	echo
 	echo '{"id":2,"action":"deny","duration":"once"}'
 } >&4
-expect answered2 "$dir/out" '{"event":"answered","data":{"id":2,"action":"deny","duration":"once","scope":"exe","rule":null}}'
+expect answered2 "$dir/out" '{"event":"answer","id":2,"result":{"id":2,"action":"deny","duration":"once","scope":"exe","rule":null}}'
 n=$(grep -c '^picket: prompt: stdin line' "$dir/err")
 [ "$n" = 8 ] && ok || { bad "bad lines: $n error lines, want 8:"; cat "$dir/err"; }
 expect err-json "$dir/err" "stdin line 2: not JSON: '[' or '{' expected near 'garbage' (column 7), ignored"
@@ -100,7 +100,7 @@ expect err-pin "$dir/err" "stdin line 9: field 'pin_hash': expected true or fals
 echo 'prompt {"destination":{"host":null}}' >&3
 expect prompt3 "$dir/out" '"id":3,"deadline_ms":'
 echo '{"id":3,"action":"allow","scope":"exe+host"}' >&4
-expect refused "$dir/out" '{"event":"answer.failed","data":{"id":3,"error":{"code":"invalid_params","message":"scope exe+host: the destination has no host name"}}}'
+expect refused "$dir/out" '{"event":"answer","id":3,"error":{"code":"invalid_params","message":"scope exe+host: the destination has no host name"}}'
 echo '{"id":3,"action":"allow","duration":"1h","scope":"exe+ip","pin_hash":true}' >&4
 expect answered3 "$dir/out" '"rule":"allow-usr-bin-curl-10-0-0-1"'
 
@@ -110,7 +110,7 @@ expect prompt4 "$dir/out" '"id":4,"deadline_ms":'
 echo 'settle 4 answer allow' >&3
 expect settled-elsewhere "$dir/out" '{"event":"prompt.settled","data":{"id":4,"by":"answer","action":"allow","duration":"always","scope":"exe","rule":"allow-usr-bin-curl","connections":1,"answered_by":{"uid":0,"pid":4242}}}'
 echo '{"id":4,"action":"deny"}' >&4
-expect too-late "$dir/out" '{"event":"answer.failed","data":{"id":4,"error":{"code":"not_found"'
+expect too-late "$dir/out" '{"event":"answer","id":4,"error":{"code":"not_found"'
 
 # Nobody answers: settled by timeout.
 echo 'prompt {"timeout_s":1}' >&3
@@ -138,7 +138,7 @@ exec 5>&-
 wait "$second"
 rc=$?
 [ "$rc" = 0 ] && ok || bad "stdin closed: exit $rc"
-expect drained "$dir/out2" '{"event":"answered","data":{"id":7,"action":"allow","duration":"until restart","scope":"exe","rule":"allow-usr-bin-curl"}}' 1
+expect drained "$dir/out2" '{"event":"answer","id":7,"result":{"id":7,"action":"allow","duration":"until restart","scope":"exe","rule":"allow-usr-bin-curl"}}' 1
 
 # The daemon goes away: exit 1 with a clear line.
 kill "$fake_pid"
