@@ -21,6 +21,7 @@ enum { S_EXE, S_HOST, S_IP, S_PORT, S_CMDLINE };
 #define SHORT_HASH 16 /* hex digits shown of a sha256 */
 #define LABEL_W 12    /* "  parents   " */
 #define NOTE_INDENT 9 /* "HH:MM:SS " */
+#define OPTIONS_COL 9 /* "Duration " */
 
 int prompt_word_index(const char *word, const char *const *table, size_t n)
 {
@@ -272,7 +273,8 @@ static void pad_to(struct screen *s, int col)
 /* "  label       TEXT", wrapped onto at most MAXLINES lines. */
 /* TEXT after PREFIX, wrapped onto at most MAXLINES lines; continuation
  * lines start at column INDENT. */
-static void wrap(struct screen *s, const char *prefix, int indent, const char *text, int maxlines)
+static void wrap_attr(struct screen *s, const char *esc, const char *prefix, int indent,
+		      const char *text, int maxlines)
 {
 	const unsigned char *u = (const unsigned char *)text;
 
@@ -282,6 +284,8 @@ static void wrap(struct screen *s, const char *prefix, int indent, const char *t
 		int w = 0, room;
 
 		new_line(s);
+		if (esc)
+			attr(s, esc);
 		if (i == 0)
 			put_text(s, prefix);
 		else
@@ -311,7 +315,14 @@ static void wrap(struct screen *s, const char *prefix, int indent, const char *t
 		while (*u == ' ')
 			u++;
 		put_text(s, chunk);
+		if (esc)
+			attr(s, "\033[0m");
 	}
+}
+
+static void wrap(struct screen *s, const char *prefix, int indent, const char *text, int maxlines)
+{
+	wrap_attr(s, NULL, prefix, indent, text, maxlines);
 }
 
 /* "  label     TEXT", TEXT wrapped under itself. */
@@ -359,7 +370,7 @@ void prompt_label(json_t *p, char *buf, size_t bufsz)
 
 static void render_details(struct screen *s, json_t *p)
 {
-	char buf[2048], h[64];
+	char buf[2048], h[64], h2[64];
 	const char *v;
 	long long n, uid;
 	json_t *parents = member(p, "process.parents"), *par;
@@ -368,15 +379,13 @@ static void render_details(struct screen *s, json_t *p)
 	if (json_is_true(member(p, "process.hash_changed"))) {
 		const char *rule = str(p, "process.previous_rule");
 
-		new_line(s);
-		attr(s, "\033[1;31m");
-		putf(s, "!! The executable changed since rule %s allowed it", rule ? rule : "(unnamed)");
-		new_line(s);
-		attr(s, "\033[1;31m");
-		short_hash(str(p, "process.previous_sha256") ?: "?", buf, sizeof(buf));
-		short_hash(str(p, "process.sha256") ?: "?", h, sizeof(h));
-		putf(s, "!! sha256 was %s, now %s", buf, h);
-		attr(s, "\033[0m");
+		snprintf(buf, sizeof(buf), "The executable changed since rule %s allowed it",
+			 rule ? rule : "(unnamed)");
+		wrap_attr(s, "\033[1;31m", "!! ", 3, buf, 2);
+		short_hash(str(p, "process.previous_sha256") ?: "?", h, sizeof(h));
+		short_hash(str(p, "process.sha256") ?: "?", h2, sizeof(h2));
+		snprintf(buf, sizeof(buf), "sha256 was %s, now %s", h, h2);
+		wrap_attr(s, "\033[1;31m", "!! ", 3, buf, 2);
 	}
 	dest_text(p, buf, sizeof(buf));
 	field(s, "to", buf, 1);
@@ -425,8 +434,14 @@ static void render_details(struct screen *s, json_t *p)
 
 static void option(struct screen *s, bool on, bool offered, char key, const char *text)
 {
-	if (!offered)
+	if (!offered || s->n == 0)
 		return;
+	/* A narrow terminal: the options go on under the first one. */
+	if (s->line[s->n - 1].width + 1 + text_width(text) + 4 > s->cols &&
+	    s->line[s->n - 1].width > OPTIONS_COL + 1) {
+		new_line(s);
+		pad_to(s, OPTIONS_COL);
+	}
 	put_text(s, " ");
 	if (on) {
 		attr(s, "\033[7m");
@@ -452,7 +467,7 @@ static void render_choices(struct screen *s, json_t *p, const struct prompt_choi
 	for (int i = 0; i < PROMPT_DURATIONS; i++) {
 		if (i == 3) {
 			new_line(s);
-			put_text(s, "         ");
+			pad_to(s, OPTIONS_COL);
 		}
 		option(s, ch->duration == i, true, (char)('1' + i), prompt_durations[i]);
 	}

@@ -119,6 +119,15 @@ wait_screen nc p "/usr/bin/nc wants to connect to 10.0.0.1 port 22"
 wait_screen no-package p "package   not from a package"
 wait_screen once p "[1 once]"
 no_screen no-host-scope p "exe+host"
+# A small terminal (SIGWINCH): the options wrap, none is cut off, the
+# warning stays; back to 80x24 after.
+"${tm[@]}" resize-window -t p -x 56 -y 18
+wait_screen narrow p "           s pin sha256: no"
+wait_screen narrow-scope p "Scope     [e exe]  i exe+ip   p exe+port   c cmdline"
+wait_screen narrow-warning p "!! The executable changed since rule allow-usr-bin-nc"
+no_screen narrow-details p "cwd       /root"
+"${tm[@]}" resize-window -t p -x 80 -y 24
+wait_screen wide-again p "cwd       /root"
 "${tm[@]}" send-keys -t p h
 wait_screen host-refused p "scope exe+host: the destination has no known host name"
 # d Enter: deny once, scope exe.
