@@ -50,6 +50,11 @@ fail:
 	return r;
 }
 
+int client_fd(const struct client *cl)
+{
+	return cl->fd;
+}
+
 void client_close(struct client *cl)
 {
 	if (!cl)
@@ -142,9 +147,9 @@ int client_read(struct client *cl, int timeout_ms, json_t **ret_msg)
 		if (timeout_ms >= 0) {
 			long long left = deadline - now_ms();
 
-			if (left <= 0)
-				return -ETIMEDOUT;
-			wait = (int)left;
+			/* Past the deadline still reads what is already there:
+			 * with TIMEOUT_MS 0 this drains the socket without waiting. */
+			wait = left > 0 ? (int)left : 0;
 		}
 		int r = poll(&pfd, 1, wait);
 		if (r < 0 && errno == EINTR)

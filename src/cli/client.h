@@ -13,13 +13,16 @@ struct client;
 /* Connects to PATH. Returns 0 and *ret, or -errno. */
 int client_connect(const char *path, struct client **ret);
 void client_close(struct client *cl);
+/* The socket, for poll() in a caller's own loop (then client_read() with
+ * TIMEOUT_MS 0 until -ETIMEDOUT: lines may be buffered already). */
+int client_fd(const struct client *cl);
 
 /* Sends one request; its id (1, 2, ...) goes to *ret_id if non-NULL.
  * PARAMS is borrowed and may be NULL. */
 int client_send(struct client *cl, const char *method, json_t *params, long long *ret_id);
 
 /* Reads the next line as a JSON object (new reference). TIMEOUT_MS < 0
- * waits for ever. Returns 0, -ETIMEDOUT, -ECONNRESET at end of stream,
+ * waits for ever; 0 takes only what is buffered or readable at once. Returns 0, -ETIMEDOUT, -ECONNRESET at end of stream,
  * -EBADMSG for a line that is not a JSON object, -E2BIG, or -errno. */
 int client_read(struct client *cl, int timeout_ms, json_t **ret_msg);
 

@@ -14,6 +14,7 @@
 
 #include "cli/client.h"
 #include "cli/output.h"
+#include "cli/prompt.h"
 #include "cli/query.h"
 #include "control/proto.h"
 
@@ -51,6 +52,11 @@ static void usage(FILE *out)
 		"                                 top executables, hosts, ports; blocked counts\n"
 		"  export [--format csv|json] [FILTERS]\n"
 		"                                 every matching history row to stdout\n"
+		"  prompt [--json]                answer prompts for unknown connections: in a\n"
+		"                                 terminal with single keys; with --json prompts\n"
+		"                                 as JSON lines on stdout, answers on stdin\n"
+		"                                 ({\"id\":7,\"action\":\"allow\",\"duration\":\"always\",\n"
+		"                                 \"scope\":\"exe+host\"})\n"
 		"\n"
 		"Filters: --since T --until T --exe PATH --host NAME|IP --port N\n"
 		"         --action allow|deny|reject --rule NAME\n"
@@ -684,6 +690,20 @@ static int cmd_export(struct ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+/* --- prompt (cli/prompt.c) --------------------------------------------- */
+
+static int cmd_prompt(struct ctx *ctx, int argc, char **argv)
+{
+	int r;
+
+	if (argc > 1)
+		return usage_error("prompt: unexpected argument '%s'", argv[1]);
+	if (!ctx->json && !prompt_tty_usable())
+		return EXIT_USAGE;
+	r = connect_daemon(ctx);
+	return r ? r : prompt_main(ctx->cl, ctx->json);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -738,6 +758,8 @@ int main(int argc, char **argv)
 		r = cmd_stats(&ctx, argc, argv);
 	else if (strcmp(cmd, "export") == 0)
 		r = cmd_export(&ctx, argc, argv);
+	else if (strcmp(cmd, "prompt") == 0)
+		r = cmd_prompt(&ctx, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		r = 0;
