@@ -774,18 +774,18 @@ int prompt_main(struct client *cl, bool json)
 	pr->timeout_s = 30;
 	r = client_send(cl, "prompts.subscribe", NULL, &pr->sub_req);
 	if (r < 0) {
-		json_t *msg = NULL, *error = NULL;
+		json_t *msg = NULL, *error;
 		char err[512];
 
 		/* A refused peer is told why, then closed: that line is the
-		 * answer to show, not the broken pipe. */
-		if (r == -EPIPE && client_read(cl, 1000, &msg) == 0)
-			error = json_object_get(msg, "error");
-		if (error) {
+		 * real answer, not the broken pipe. */
+		if (client_read(cl, 1000, &msg) == 0 &&
+		    json_is_object(error = json_object_get(msg, "error"))) {
 			client_error_text(error, err, sizeof(err));
-			fprintf(stderr, "picket: prompts.subscribe: %s\n", err);
+			fprintf(stderr, "picket: prompt: %s\n", err);
 		} else {
-			fprintf(stderr, "picket: prompts.subscribe: cannot send: %s\n", strerror(-r));
+			fprintf(stderr, "picket: prompts.subscribe: cannot send: %s\n",
+				strerror(-r));
 		}
 		json_decref(msg);
 		goto cleanup;

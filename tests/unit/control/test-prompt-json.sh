@@ -58,7 +58,7 @@ expect subscribed "$dir/out" '{"event":"subscribed","data":{"timeout_s":30,"pend
 expect subscribed-fake "$dir/fake.out" subscribed
 
 # A prompt in, an answer out, the result printed.
-echo prompt >&3
+echo 'prompt {"timeout_s":600}' >&3
 expect prompt "$dir/out" '{"event":"prompt","data":{"time":"2026-11-23T10:00:00.123Z"'
 expect prompt-id "$dir/out" '"id":1,"deadline_ms":'
 echo '{"id":1,"action":"allow","duration":"always","scope":"exe+host"}' >&4
@@ -68,7 +68,7 @@ expect settled-own "$dir/out" '{"event":"prompt.settled","data":{"id":1,"by":"an
 
 # Bad lines: one line each on stderr naming the line and what is wrong,
 # nothing sent, and the prompter carries on.
-echo prompt >&3
+echo 'prompt {"timeout_s":600}' >&3
 expect prompt2 "$dir/out" '"id":2,"deadline_ms":'
 {
 	echo 'garbage'
@@ -97,7 +97,7 @@ expect err-pin "$dir/err" "stdin line 9: field 'pin_hash': expected true or fals
 	{ bad "bad lines reached the daemon:"; cat "$dir/fake.out"; }
 
 # The daemon refuses an answer: the error is printed, the prompter goes on.
-echo 'prompt {"destination":{"host":null}}' >&3
+echo 'prompt {"timeout_s":600,"destination":{"host":null}}' >&3
 expect prompt3 "$dir/out" '"id":3,"deadline_ms":'
 echo '{"id":3,"action":"allow","scope":"exe+host"}' >&4
 expect refused "$dir/out" '{"event":"answer","id":3,"error":{"code":"invalid_params","message":"scope exe+host: the destination has no host name"}}'
@@ -105,7 +105,7 @@ echo '{"id":3,"action":"allow","duration":"1h","scope":"exe+ip","pin_hash":true}
 expect answered3 "$dir/out" '"rule":"allow-usr-bin-curl-10-0-0-1"'
 
 # Settled elsewhere (another UI), then our late answer: not_found.
-echo prompt >&3
+echo 'prompt {"timeout_s":600}' >&3
 expect prompt4 "$dir/out" '"id":4,"deadline_ms":'
 echo 'settle 4 answer allow' >&3
 expect settled-elsewhere "$dir/out" '{"event":"prompt.settled","data":{"id":4,"by":"answer","action":"allow","duration":"always","scope":"exe","rule":"allow-usr-bin-curl","connections":1,"answered_by":{"uid":0,"pid":4242}}}'
@@ -118,7 +118,7 @@ expect prompt5 "$dir/out" '"id":5,"deadline_ms":'
 expect timeout "$dir/out" '{"event":"prompt.settled","data":{"id":5,"by":"timeout","action":"deny","duration":"once"' 4
 
 # A second prompter sees what is pending when it subscribes.
-echo prompt >&3
+echo 'prompt {"timeout_s":600}' >&3
 expect prompt6 "$dir/out" '"id":6,"deadline_ms":'
 "$picket" --socket "$sock" prompt --json <"$dir/ans2" >"$dir/out2" 2>"$dir/err2" &
 pids+=($!)
@@ -131,7 +131,7 @@ echo '{"id":6,"action":"reject","duration":"5m","scope":"exe+port"}' >&5
 expect answered6 "$dir/out2" '"rule":"reject-usr-bin-curl-port-443"'
 expect settled6 "$dir/out" '{"event":"prompt.settled","data":{"id":6,"by":"answer","action":"reject"'
 # stdin closes right after an answer: its reply is still printed, exit 0.
-echo prompt >&3
+echo 'prompt {"timeout_s":600}' >&3
 expect prompt7 "$dir/out2" '"id":7,"deadline_ms":'
 echo '{"id":7,"action":"allow","duration":"until restart"}' >&5
 exec 5>&-
