@@ -29,8 +29,11 @@ cat >"$PK_TMP/raw.py" <<PY
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect("$PK_SOCK")
-s.sendall(b'{"id":1,"method":"prompts.subscribe"}\n'
-          b'{"id":2,"method":"prompts.answer","params":{"id":$PK_PROMPT_ID,"action":"allow"}}\n')
+try:  # the daemon may already have refused us and closed: read its line anyway
+    s.sendall(b'{"id":1,"method":"prompts.subscribe"}\n'
+              b'{"id":2,"method":"prompts.answer","params":{"id":$PK_PROMPT_ID,"action":"allow"}}\n')
+except (BrokenPipeError, ConnectionResetError):
+    pass
 s.settimeout(3)
 data = b""
 try:
