@@ -15,6 +15,7 @@
 #include "netfilter/nftables.h"
 
 struct attrib;
+struct kattrib;
 struct names;
 struct eventlog;
 struct events;
@@ -38,6 +39,7 @@ struct daemon {
 	struct events *events;
 	struct eventlog *eventlog; /* NULL: --no-history */
 	struct attrib *attrib;
+	struct kattrib *kattrib;   /* NULL: BPF not loaded (--no-bpf, or it failed) */
 	struct names *names;       /* DNS names (names.c) */
 	struct nfq *nfq;
 	struct control *control;
@@ -49,6 +51,9 @@ struct nfq_packet;
 void verdict_packet(void *daemon, const struct nfq_packet *p);
 /* Drop cached user and interface names (they may have changed). */
 void verdict_forget_names(void);
+/* After anything that may change the rules: invalidates the kernel's
+ * verdict cache if they did (a compare when they did not). */
+void verdict_rules_changed(struct daemon *d);
 
 /* policy.c */
 int policy_load(struct daemon *d);   /* first load at start-up */

@@ -4,6 +4,7 @@
  * Runs once per new flow, so everything here is a parse, a cache lookup or
  * a hash match; no disk and no blocking calls after the caches are warm.
  */
+#include <errno.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "attrib/attrib.h"
+#include "bpf/kattrib.h"
 #include "common/conn.h"
 #include "common/log.h"
 #include "daemon/daemon.h"
@@ -104,6 +106,41 @@ static bool is_dns(const struct flow *f)
 	       (f->sport == 53 || f->dport == 53);
 }
 
+/*
+ * The kernel's verdict cache (src/bpf/kattrib.h) holds decisions keyed by
+ * (executable dev/ino, uid, destination address, port, protocol). A decision
+ * is cached only while every rule in force looks at nothing but those
+ * (rules_decision_is_keyed: process.path, user.id/name, dest.ip/network/
+ * port, protocol), so every later flow with the same key provably gets the
+ * same decision; a rule set with dest.host, lists, cmdline, cwd, env,
+ * parent, pid, source or interface operands caches nothing. Timed rules:
+ * entries end at the earliest expiry. Never cached: DNS (its queries must be
+ * read for names), flows of unknown processes, executables with hard links.
+ * Any change to the rules invalidates every entry (one epoch bump).
+ * Cached flows leave no event; status counts them (bpf.cache_allow/deny).
+ */
+static uint64_t cache_generation;
+static bool cache_keyed;
+static time_t cache_until;
+
+void verdict_rules_changed(struct daemon *d)
+{
+	if (!d->kattrib || rules_generation(d->rules) == cache_generation)
+		return;
+	kattrib_invalidate(d->kattrib);
+	cache_generation = rules_generation(d->rules);
+	cache_keyed = rules_decision_is_keyed(d->rules, time(NULL), &cache_until);
+}
+
+static void cache_verdict(struct daemon *d, const struct conn *c, enum rule_action action,
+			  time_t now)
+{
+	if (!cache_keyed || (cache_until && now >= cache_until) || is_dns(&c->flow))
+		return;
+	kattrib_cache_put(d->kattrib, &c->flow, c->proc->path, c->has_uid ? c->uid : c->proc->uid,
+			  action == RULE_ALLOW, cache_until);
+}
+
 void verdict_packet(void *userdata, const struct nfq_packet *p)
 {
 	struct daemon *d = userdata;
@@ -117,6 +154,7 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 
 	d->counters.packets++;
 	clock_gettime(CLOCK_REALTIME, &ev.time);
+	verdict_rules_changed(d);
 
 	r = packet_parse(p->payload, p->len, &c.flow);
 	/* Queued only to be read: DNS is never held or dropped (nor one the
@@ -144,11 +182,22 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		c.user_name = user_name(c.uid);
 	iface_name(p->outdev, c.iface_out);
 
-	r = attrib_lookup(d->attrib, &c.flow, &proc);
+	/* The kernel's record first (made in the sender's context, so it
+	 * outlives the process); /proc for what it does not cover. */
+	r = d->kattrib ? kattrib_lookup(d->kattrib, d->attrib, &c.flow, &proc) : -ENOENT;
+	if (r < 0)
+		r = attrib_lookup(d->attrib, &c.flow, &proc);
 	if (r == 0)
 		c.proc = proc;
 	else
 		d->counters.unknown_process++;
+	/* The socket is gone (its process exited): its owner is the process's. */
+	if (!c.has_uid && proc) {
+		c.has_uid = true;
+		c.uid = proc->uid;
+		c.gid = proc->gid;
+		c.user_name = user_name(c.uid);
+	}
 
 	c.dst_host = names_host(d, &c.flow);
 
@@ -161,6 +210,8 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		ev.reason = EVENT_REASON_DEFAULT;
 	}
 	nfq_verdict(d->nfq, p->id, p->mark, to_nfq(action));
+	if (d->kattrib && proc)
+		cache_verdict(d, &c, action, ev.time.tv_sec);
 	/* A new flow's first query is tracked only if it may leave: a denied
 	 * query must not leave a record that a forged reply could answer. */
 	if (action == RULE_ALLOW && c.flow.dport == 53 && is_dns(&c.flow))
