@@ -82,6 +82,18 @@ struct pk_vval {
 	__u32 epoch;      /* valid while equal to the program's epoch */
 	__u32 verdict;
 	__u64 expires_ns; /* bpf_ktime_get_ns() deadline, 0 = none */
+	__u32 tag;        /* user space's, returned in each hit record */
+	__u32 pad;
+};
+
+/* One flow decided by the cache, for the event log (ring buffer, no wake-up:
+ * user space drains it). */
+struct pk_hit {
+	__u64 ktime;      /* bpf_ktime_get_ns() */
+	struct pk_who who;
+	struct pk_flow_key key; /* sport 0: connect() runs before the port exists */
+	__u32 verdict;
+	__u32 tag;
 };
 
 /* Counters (in the program's .bss, read by user space). */
@@ -90,4 +102,5 @@ struct pk_counters {
 	__u64 cache_deny;  /* connects/sends failed by a cached deny */
 	__u64 flows;       /* flow records written */
 	__u64 execs;       /* exec records written */
+	__u64 hits_lost;   /* hit records the full ring buffer refused */
 };

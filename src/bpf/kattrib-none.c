@@ -35,13 +35,19 @@ int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *fl
 }
 
 int kattrib_cache_put(struct kattrib *k, const struct flow *flow, const char *path, uid_t uid,
-		      bool allow, time_t expires)
+		      bool allow, time_t expires, uint32_t tag)
 {
 	return -ENOENT;
 }
 
 void kattrib_invalidate(struct kattrib *k)
 {
+}
+
+int kattrib_drain(struct kattrib *k, struct attrib *live,
+		  void (*fn)(void *ud, const struct kattrib_hit *hit), void *ud)
+{
+	return 0;
 }
 
 void kattrib_get_stats(const struct kattrib *k, struct kattrib_stats *ret)

@@ -30,6 +30,12 @@
 
 struct kattrib {
 	struct picket_bpf *skel;
+	struct ring_buffer *hits;
+	/* during kattrib_drain */
+	struct attrib *drain_live;
+	void (*drain_fn)(void *ud, const struct kattrib_hit *hit);
+	void *drain_ud;
+	uint64_t mono_to_real_ns;
 	int cgfd;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
@@ -168,6 +174,8 @@ static int attach_all(struct kattrib *k, char *err, size_t errsz)
 	return 0;
 }
 
+static int on_hit(void *ctx, void *data, size_t size);
+
 int kattrib_open(const char *cgroup, uint32_t allow_mark, struct kattrib **ret, char *err,
 		 size_t errsz)
 {
@@ -222,6 +230,12 @@ int kattrib_open(const char *cgroup, uint32_t allow_mark, struct kattrib **ret, 
 		snprintf(err, errsz, "cgroup map: %s", strerror(errno));
 		goto cleanup;
 	}
+	k->hits = ring_buffer__new(bpf_map__fd(k->skel->maps.hits), on_hit, k, NULL);
+	if (!k->hits) {
+		r = -errno;
+		snprintf(err, errsz, "ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
 	r = attach_all(k, err, errsz);
 	if (r < 0)
 		goto cleanup;
@@ -240,6 +254,7 @@ void kattrib_free(struct kattrib *k)
 {
 	if (!k)
 		return;
+	ring_buffer__free(k->hits);
 	while (k->nlinks > 0)
 		bpf_link__destroy(k->links[--k->nlinks]);
 	picket_bpf__destroy(k->skel);
@@ -353,6 +368,20 @@ static int from_record(struct kattrib *k, const struct pk_who *w, const struct p
 	return 0;
 }
 
+/* The process W names: from /proc while it still runs that executable
+ * (cwd, environment, whole command line), else from its exec record. */
+static int proc_of(struct kattrib *k, struct attrib *live, const struct pk_who *w,
+		   const struct proc_info **ret)
+{
+	const struct proc_info *pi = NULL;
+
+	if (live && attrib_proc_by_pid(live, (pid_t)w->tgid, &pi) == 0 && same_file(pi->path, w)) {
+		*ret = pi;
+		return 0;
+	}
+	return from_record(k, w, ret);
+}
+
 int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *flow,
 		   const struct proc_info **ret_proc)
 {
@@ -377,11 +406,7 @@ int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *fl
 		k->stats.misses++;
 		return -ENOENT;
 	}
-	/* The process still runs that executable: /proc has the most (cwd,
-	 * environment, whole command line). */
-	if (live && attrib_proc_by_pid(live, (pid_t)w.tgid, &pi) == 0 && same_file(pi->path, &w)) {
-		/* uid at connect time, as the kernel saw it */
-	} else if (from_record(k, &w, &pi) < 0) {
+	if (proc_of(k, live, &w, &pi) < 0) {
 		k->stats.misses++;
 		return -ENOENT;
 	}
@@ -394,7 +419,7 @@ int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *fl
 }
 
 int kattrib_cache_put(struct kattrib *k, const struct flow *flow, const char *path, uid_t uid,
-		      bool allow, time_t expires)
+		      bool allow, time_t expires, uint32_t tag)
 {
 	struct pk_vkey vk;
 	struct pk_vval vv = {0};
@@ -419,6 +444,7 @@ int kattrib_cache_put(struct kattrib *k, const struct flow *flow, const char *pa
 	memcpy(vk.daddr, fk.daddr, sizeof(vk.daddr));
 	vv.epoch = k->skel->data->epoch;
 	vv.verdict = allow ? PK_VERDICT_ALLOW : PK_VERDICT_DENY;
+	vv.tag = tag;
 	if (expires) {
 		struct timespec mono;
 		time_t left = expires - time(NULL);
@@ -435,6 +461,53 @@ int kattrib_cache_put(struct kattrib *k, const struct flow *flow, const char *pa
 	return 0;
 }
 
+static int on_hit(void *ctx, void *data, size_t size)
+{
+	struct kattrib *k = ctx;
+	struct pk_hit h;
+	struct kattrib_hit hit = {0};
+	uint64_t real;
+
+	if (size < sizeof(h) || !k->drain_fn)
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	real = h.ktime + k->mono_to_real_ns;
+	hit.time.tv_sec = (time_t)(real / 1000000000ull);
+	hit.time.tv_nsec = (long)(real % 1000000000ull);
+	hit.allow = h.verdict == PK_VERDICT_ALLOW;
+	hit.tag = h.tag;
+	hit.uid = h.who.uid;
+	hit.flow.family = h.key.family == 6 ? AF_INET6 : AF_INET;
+	hit.flow.proto = h.key.proto;
+	hit.flow.dport = h.key.dport;
+	if (hit.flow.family == AF_INET6)
+		memcpy(&hit.flow.dst.in6, h.key.daddr, 16);
+	else
+		memcpy(&hit.flow.dst.in, h.key.daddr, 4);
+	if (proc_of(k, k->drain_live, &h.who, &hit.proc) < 0)
+		hit.proc = NULL;
+	k->drain_fn(k->drain_ud, &hit);
+	return 0;
+}
+
+int kattrib_drain(struct kattrib *k, struct attrib *live,
+		  void (*fn)(void *ud, const struct kattrib_hit *hit), void *ud)
+{
+	struct timespec mono, real;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	k->mono_to_real_ns = ((uint64_t)real.tv_sec - (uint64_t)mono.tv_sec) * 1000000000ull +
+			     (uint64_t)real.tv_nsec - (uint64_t)mono.tv_nsec;
+	k->drain_live = live;
+	k->drain_fn = fn;
+	k->drain_ud = ud;
+	n = ring_buffer__consume(k->hits);
+	k->drain_fn = NULL;
+	return n;
+}
+
 void kattrib_invalidate(struct kattrib *k)
 {
 	/* .data is mapped: the programs see the new epoch at once. */
@@ -447,4 +520,5 @@ void kattrib_get_stats(const struct kattrib *k, struct kattrib_stats *ret)
 	ret->cache_allow = k->skel->bss->counters.cache_allow;
 	ret->cache_deny = k->skel->bss->counters.cache_deny;
 	ret->execs = k->skel->bss->counters.execs;
+	ret->hits_lost = k->skel->bss->counters.hits_lost;
 }

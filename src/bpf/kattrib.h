@@ -50,6 +50,7 @@ struct kattrib_stats {
 	uint64_t cache_allow; /* connects passed by a cached allow, never queued */
 	uint64_t cache_deny;  /* connects/sends failed by a cached deny */
 	uint64_t execs;       /* exec records written by the kernel */
+	uint64_t hits_lost;   /* cache hits not logged: the ring was full */
 };
 
 /* Load and attach to CGROUP (a cgroup v2 directory; NULL or "": the cgroup2
@@ -72,15 +73,32 @@ int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *fl
 
 /* Cache ALLOW (true) or deny for the process of the last successful
  * kattrib_lookup going to FLOW's destination, port and protocol, until
- * EXPIRES (wall clock, 0 = until invalidated). The key is the executable's
+ * EXPIRES (wall clock, 0 = until invalidated); TAG comes back in the hit
+ * records of the flows it decides. The key is the executable's
  * (dev, ino) and the uid, so it is taken only when they stand for what the
  * rules saw: PATH (the process.path matched) is that very file with no
  * other name (one link), and UID (the user matched) is the kernel's.
  * -ENOENT when the last lookup was not for FLOW, -ESTALE when PATH or UID
  * do not fit the kernel's record. */
 int kattrib_cache_put(struct kattrib *k, const struct flow *flow, const char *path, uid_t uid,
-		      bool allow, time_t expires);
+		      bool allow, time_t expires, uint32_t tag);
 /* Forget every cached verdict (rules changed): one counter bump. */
 void kattrib_invalidate(struct kattrib *k);
+
+/* A flow the cache decided in the kernel (it was never queued). */
+struct kattrib_hit {
+	struct timespec time;         /* CLOCK_REALTIME */
+	bool allow;
+	uint32_t tag;                 /* as given to kattrib_cache_put */
+	struct flow flow;             /* no source address or port: connect() runs before them */
+	uid_t uid;
+	const struct proc_info *proc; /* NULL when no longer known */
+};
+
+/* Hand every hit recorded since the last call to FN (the kernel does not
+ * wake anyone per hit: call this often, e.g. on every loop wake-up; a full
+ * ring loses hits, counted in hits_lost). Returns how many, or -errno. */
+int kattrib_drain(struct kattrib *k, struct attrib *live,
+		  void (*fn)(void *ud, const struct kattrib_hit *hit), void *ud);
 
 void kattrib_get_stats(const struct kattrib *k, struct kattrib_stats *ret);

@@ -51,9 +51,9 @@ struct nfq_packet;
 void verdict_packet(void *daemon, const struct nfq_packet *p);
 /* Drop cached user and interface names (they may have changed). */
 void verdict_forget_names(void);
-/* After anything that may change the rules: invalidates the kernel's
- * verdict cache if they did (a compare when they did not). */
-void verdict_rules_changed(struct daemon *d);
+/* On every loop wake-up: logs the flows the kernel's verdict cache decided
+ * since the last call, and invalidates the cache if the rules changed. */
+void verdict_sync(struct daemon *d);
 
 /* policy.c */
 int policy_load(struct daemon *d);   /* first load at start-up */

@@ -148,6 +148,9 @@ static int run(struct daemon *d, struct loop *l)
 			log_error("epoll_wait: %s", strerror(errno));
 			return -errno;
 		}
+		/* Flows the kernel's cache decided come first: a `log` request
+		 * in this batch must see them. */
+		verdict_sync(d);
 		for (int i = 0; i < n && running; i++) {
 			switch (evs[i].data.u64) {
 			case TAG_NFQ:
@@ -182,7 +185,7 @@ static int run(struct daemon *d, struct loop *l)
 		}
 		/* Rules may have changed (control, reload, expiry): cached
 		 * verdicts must not outlive them. */
-		verdict_rules_changed(d);
+		verdict_sync(d);
 	}
 	return 0;
 }
