@@ -53,7 +53,8 @@ struct kattrib {
  * module never prints). */
 static char last_msg[256];
 
-static int on_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int on_libbpf_print(enum libbpf_print_level level,
+							      const char *fmt, va_list ap)
 {
 	char buf[sizeof(last_msg)];
 	size_t n;
