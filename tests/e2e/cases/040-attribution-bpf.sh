@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-timeout: 400
 # Attribution scorecard, kernel side (BPF): every scenario of issue 3, each
 # flow's event must name the right pid, uid and executable path. Fails on any
 # wrong attribution; unknowns are reported in the scorecard (and listed in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-timeout: 400
 # Attribution scorecard with --no-bpf (sock_diag + /proc only): the column
 # the README compares with the BPF one. Reported, and it fails only on a
 # wrong attribution (a process named that did not send the flow).
