@@ -26,8 +26,14 @@ struct pk_who {
 	__u64 start_time; /* of the thread-group leader */
 	__u64 ino;        /* mm->exe_file inode */
 	__u32 dev;        /* mm->exe_file s_dev */
-	__u32 pad;
+	__u32 flags;      /* PK_WHO_* */
+	__u64 ktime;      /* when recorded (bpf_ktime_get_ns): the newer record wins */
 };
+
+/* udp_conn: another process connected to the same destination shortly
+ * before, so "the last connect wins" may name the wrong one. */
+#define PK_WHO_AMBIGUOUS 1
+#define PK_AMBIGUOUS_NS 2000000000ull
 
 /* A flow as user space rebuilds it from the first queued packet. Addresses
  * IPv4 in daddr[0] (family 4), ports host order. */

@@ -399,9 +399,24 @@ int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *fl
 	}
 	flow_key(flow, &key, true);
 	r = bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.flows), &key, &w);
-	if (r < 0 && (flow->proto == IPPROTO_UDP || flow->proto == IPPROTO_UDPLITE)) {
+	if (flow->proto == IPPROTO_UDP || flow->proto == IPPROTO_UDPLITE) {
+		/* A connect() to this destination newer than the sendto record
+		 * of this source port: the port was reused by a connected
+		 * socket (its send() runs no hook), the connect is the sender. */
+		struct pk_who wc;
+
 		flow_key(flow, &key, false);
-		r = bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.udp_conn), &key, &w);
+		if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.udp_conn), &key, &wc) == 0 &&
+		    (r < 0 || wc.ktime > w.ktime)) {
+			/* Two processes connected there within 2 s: which one
+			 * sent is not known here; /proc (sock_diag) decides. */
+			if (wc.flags & PK_WHO_AMBIGUOUS) {
+				k->stats.misses++;
+				return -ENOENT;
+			}
+			w = wc;
+			r = 0;
+		}
 	}
 	if (r < 0) {
 		k->stats.misses++;

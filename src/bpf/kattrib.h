@@ -13,8 +13,9 @@
  * connection. So a process that sent one datagram and exited is still named.
  *
  * Covered by the kernel record: TCP (v4/v6, any thread, io_uring), UDP and
- * UDPLITE sendto, connected UDP (by destination; the last connect() to that
- * destination wins). Not covered (-ENOENT; the caller falls back to /proc):
+ * UDPLITE sendto, connected UDP (by destination: the last connect() to it,
+ * unless another process connected there less than 2 s before; then -ENOENT
+ * and /proc decides). Not covered (-ENOENT; the caller falls back to /proc):
  * ping and raw sockets, sockets older than the programs.
  *
  * The verdict cache (kattrib_cache_put) is keyed by (executable dev/ino, uid,

@@ -98,6 +98,7 @@ static __always_inline void who_fill(struct pk_who *w)
 	__u64 pt = bpf_get_current_pid_tgid();
 	struct file *f;
 
+	w->ktime = bpf_ktime_get_ns();
 	w->tgid = pt >> 32;
 	w->pid = (__u32)pt;
 	/* fsuid: what a socket's owner (and so a rule's user.id) is */
@@ -199,8 +200,14 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, int v6)
 	cookie = bpf_get_socket_cookie(ctx);
 	bpf_map_update_elem(&socks, &cookie, &w, BPF_ANY);
 	key_from_ctx(ctx, &k, v6);
-	if (k.proto == PROTO_UDP || k.proto == PROTO_UDPLITE)
-		bpf_map_update_elem(&udp_conn, &k, &w, BPF_ANY);
+	if (k.proto == PROTO_UDP || k.proto == PROTO_UDPLITE) {
+		struct pk_who *prev = bpf_map_lookup_elem(&udp_conn, &k);
+		struct pk_who wc = w;
+
+		if (prev && prev->tgid != w.tgid && w.ktime - prev->ktime < PK_AMBIGUOUS_NS)
+			wc.flags |= PK_WHO_AMBIGUOUS;
+		bpf_map_update_elem(&udp_conn, &k, &wc, BPF_ANY);
+	}
 
 	verdict = cached_verdict(&w, &k, &tag);
 	if (verdict == PK_VERDICT_DENY) {

@@ -65,6 +65,11 @@ att_scenarios() {
 	# UDP
 	att_burst udp-sendto-exit-burst udp udp 127.0.0.14 30000 "$ATT_NOBODY"
 	att_seq udp-connected udp 15 udpconn
+	# Many processes connect()ing to one destination at once (as to a local
+	# resolver): the kernel's record is per destination, so these may be
+	# unknown (sent, then gone), never another process's name.
+	ATT_SAME_PORT=1 pk_c "$ATT" spawn "$ATT_REPS" udpconnsp 4 127.0.0.29 2900 </dev/null \
+		2>>"$PK_TMP/att.err" | att_expect udp-connected-same-dst udp 0 "$ATT_PATH" 127.0.0.29
 	for i in $(seq 1 "$ATT_REPS"); do
 		dst=$(att_dst 16 "$i")
 		pk_c "$ATT" udp 4 "$dst" 443 </dev/null | att_expect udp-443 udp 0 "$ATT_PATH" "$dst"

@@ -9,6 +9,8 @@
  *   tcp        blocking connect          tcpnb     non-blocking connect, exit
  *   tcpthread  connect from a new thread uring     connect through io_uring
  *   udp        sendto, exit              udpconn   connect + send, exit
+ *   udpconnsp  connect + send, exit; says "EXPECT pid sport:N" (for many
+ *              processes sending to the same destination)
  *   renamed    prctl(PR_SET_NAME) first, then tcp
  *   deleted    unlink our own executable first, then tcp
  *   parallel   N non-blocking connects to PORT..PORT+N-1 from one process
@@ -91,8 +93,17 @@ static void udp_send(int connected)
 	if (s < 0)
 		exit(3);
 	if (connected) {
-		if (connect(s, (struct sockaddr *)&dst, dstlen) == 0)
-			send(s, "att", 3, 0);
+		if (connect(s, (struct sockaddr *)&dst, dstlen) < 0)
+			return;
+		if (connected == 2) {
+			struct sockaddr_storage me;
+			socklen_t len = sizeof(me);
+			getsockname(s, (struct sockaddr *)&me, &len);
+			printf("EXPECT %d sport:%u\n", (int)getpid(),
+			       ntohs(((struct sockaddr_in *)&me)->sin_port));
+			fflush(stdout);
+		}
+		send(s, "att", 3, 0);
 	} else {
 		sendto(s, "att", 3, 0, (struct sockaddr *)&dst, dstlen);
 	}
@@ -163,6 +174,10 @@ static int run(const char *mode, const char *fam, const char *addr, int port, in
 		poll(NULL, 0, 300);
 		return 0;
 	}
+	if (strcmp(mode, "udpconnsp") == 0) {
+		udp_send(2);
+		return 0;
+	}
 	expect(port);
 	if (strcmp(mode, "tcp") == 0) {
 		tcp_connect(0);
@@ -212,7 +227,9 @@ int main(int argc, char **argv)
 			pid_t c = fork();
 			if (c == 0) {
 				char port[16];
-				snprintf(port, sizeof(port), "%d", port0 + i);
+				/* ATT_SAME_PORT: every child to the same port */
+				snprintf(port, sizeof(port), "%d",
+					 getenv("ATT_SAME_PORT") ? port0 : port0 + i);
 				execl("/proc/self/exe", argv[0], argv[3], argv[4], argv[5], port,
 				      (char *)NULL);
 				_exit(3);

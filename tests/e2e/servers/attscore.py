@@ -5,7 +5,7 @@
 
 EVENTS: `picket log --json` output. EXPECT: one line per flow,
 "scenario proto dst key pid uid path" (key: the destination port, the ICMP
-echo id, or - when the destination alone names the flow), or
+echo id, sport:N for the source port, or - when the destination alone names the flow), or
 "SKIP scenario reason...". An event that names the expected pid, uid and
 path is right; one that names another process is wrong; "unknown", no pid,
 no path, or no event at all is unknown. Prints one row per scenario; with --strict
@@ -29,6 +29,8 @@ def main():
             keys = [(proto, dst, "-")]
             if e.get("dst_port") is not None:
                 keys.append((proto, dst, str(e["dst_port"])))
+            if e.get("src_port") is not None:
+                keys.append((proto, dst, "sport:%s" % e["src_port"]))
             if e.get("icmp_id") is not None:
                 keys.append((proto, dst, str(e["icmp_id"])))
             for k in keys:
