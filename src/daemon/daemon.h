@@ -6,6 +6,7 @@
  * lifecycle; methods.c: the control methods). Nothing outside src/daemon
  * includes this.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -54,6 +55,12 @@ void verdict_forget_names(void);
 /* On every loop wake-up: logs the flows the kernel's verdict cache decided
  * since the last call, and invalidates the cache if the rules changed. */
 void verdict_sync(struct daemon *d);
+/* vcache.c (with verdict_sync): after a decision, cache it in the kernel
+ * when that is provably the same decision for every later flow of the key. */
+struct conn;
+struct rule;
+void vcache_put(struct daemon *d, const struct conn *c, const struct rule *rule, bool allow,
+		time_t now);
 
 /* policy.c */
 int policy_load(struct daemon *d);   /* first load at start-up */
