@@ -11,10 +11,11 @@ FUZZ_SECONDS ?= 20
 RUN_FLAGS  ?= --rules-dir /etc/picket/rules --default-action allow
 
 BUILD_DEPS = meson ninja-build pkg-config gcc libmnl-dev libnftnl-dev libjansson-dev libssl-dev \
-             libpcre2-dev libsqlite3-dev nftables
+             libpcre2-dev libsqlite3-dev nftables \
+             clang bpftool libbpf-dev libelf-dev zlib1g-dev
 TEST_DEPS  = $(BUILD_DEPS) libcmocka-dev clang libclang-rt-14-dev iproute2 iptables \
              conntrack curl netcat-openbsd python3 tmux util-linux procps \
-             dnsmasq-base bind9-dnsutils
+             dnsmasq-base bind9-dnsutils liburing-dev iputils-ping
 
 APT = DEBIAN_FRONTEND=noninteractive apt-get
 

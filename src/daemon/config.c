@@ -24,6 +24,8 @@ enum {
 	OPT_HISTORY_DAYS,
 	OPT_HISTORY_MAX_ROWS,
 	OPT_PROMPT_TIMEOUT,
+	OPT_NO_BPF,
+	OPT_CGROUP,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -43,6 +45,8 @@ static const struct option options[] = {
 	{"history-days", required_argument, NULL, OPT_HISTORY_DAYS},
 	{"history-max-rows", required_argument, NULL, OPT_HISTORY_MAX_ROWS},
 	{"prompt-timeout", required_argument, NULL, OPT_PROMPT_TIMEOUT},
+	{"no-bpf", no_argument, NULL, OPT_NO_BPF},
+	{"cgroup", required_argument, NULL, OPT_CGROUP},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{0},
@@ -77,6 +81,9 @@ static void usage(void)
 	       "  --history-max-rows N     keep at most N history rows (default %d, 0: no bound)\n"
 	       "  --prompt-timeout SECONDS how long a prompter may take to answer before the\n"
 	       "                           default action applies (default %d, 1-%d; 0: never prompt)\n"
+	       "  --no-bpf                 attribute flows through /proc only (no kernel programs)\n"
+	       "  --cgroup PATH            cgroup v2 the kernel programs attach to (default: the\n"
+	       "                           cgroup2 mount in /proc/self/mounts)\n"
 	       "  --version, --help\n",
 	       CONFIG_DEFAULT_PATH, CONFIG_DEFAULT_DB, CONFIG_DEFAULT_HISTORY_DAYS,
 	       CONFIG_DEFAULT_HISTORY_MAX_ROWS, CONFIG_DEFAULT_PROMPT_TIMEOUT, CONFIG_PROMPT_TIMEOUT_MAX);
@@ -142,8 +149,12 @@ static int apply(struct config *cfg, int opt, const char *value, const char *whe
 	case OPT_DB:
 		r = set_path(cfg->db_path, value);
 		break;
+	case OPT_CGROUP:
+		r = set_path(cfg->cgroup, value);
+		break;
+	case OPT_NO_BPF:
 	case OPT_NO_HISTORY:
-		if (parse_bool(value, &cfg->no_history) < 0) {
+		if (parse_bool(value, opt == OPT_NO_BPF ? &cfg->no_bpf : &cfg->no_history) < 0) {
 			fprintf(stderr, "picketd: %s: %s: expected true|false, got \"%s\"\n", where,
 				name, value);
 			return -EINVAL;

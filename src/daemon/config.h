@@ -36,6 +36,8 @@ struct config {
 	unsigned history_days;    /* 0: keep rows for ever */
 	uint64_t history_max_rows; /* 0: no bound */
 	unsigned prompt_timeout;  /* seconds; 0: never prompt */
+	bool no_bpf;              /* --no-bpf: attribute through /proc only */
+	char cgroup[PATH_MAX];    /* --cgroup: BPF programs attach here; "" = cgroup2 root */
 };
 
 /* Fill CFG from defaults, the config file and ARGV. Returns 0, 1 when the

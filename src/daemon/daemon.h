@@ -6,6 +6,7 @@
  * lifecycle; methods.c: the control methods). Nothing outside src/daemon
  * includes this.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "netfilter/nftables.h"
 
 struct attrib;
+struct kattrib;
 struct names;
 struct eventlog;
 struct events;
@@ -42,6 +44,7 @@ struct daemon {
 	struct events *events;
 	struct eventlog *eventlog; /* NULL: --no-history */
 	struct attrib *attrib;
+	struct kattrib *kattrib;   /* NULL: BPF not loaded (--no-bpf, or it failed) */
 	struct names *names;       /* DNS names (names.c) */
 	struct nfq *nfq;
 	struct control *control;
@@ -63,6 +66,15 @@ enum rule_action verdict_default_action(const struct daemon *d);
 bool verdict_is_dns(const struct flow *f);
 /* Drop cached user and interface names (they may have changed). */
 void verdict_forget_names(void);
+/* On every loop wake-up: logs the flows the kernel's verdict cache decided
+ * since the last call, and invalidates the cache if the rules changed. */
+void verdict_sync(struct daemon *d);
+/* vcache.c (with verdict_sync): after a decision, cache it in the kernel
+ * when that is provably the same decision for every later flow of the key. */
+struct conn;
+struct rule;
+void vcache_put(struct daemon *d, const struct conn *c, const struct rule *rule, bool allow,
+		time_t now);
 
 /* policy.c */
 int policy_load(struct daemon *d);   /* first load at start-up */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attrib/attrib.h"
+#include "bpf/kattrib.h"
 #include "common/log.h"
 #include "control/server.h"
 #include "daemon/daemon.h"
@@ -36,7 +37,8 @@ static int method_status(void *ud, struct control_client *cl, json_t *params, js
 		      "pid", (int)getpid(), "uptime_s", (json_int_t)(now.tv_sec - d->started.tv_sec),
 		      "queue", (int)d->cfg.queue, "default_action",
 		      config_action_name(d->cfg.default_action), "fail_closed", d->cfg.fail_closed,
-		      "backend", nftables_backend_name(d->backend), "attribution", "proc", "rules",
+		      "backend", nftables_backend_name(d->backend), "attribution",
+		      d->kattrib ? "bpf" : "proc", "rules",
 		      (json_int_t)rules_count(d->rules), "rules_dir", d->cfg.rules_dir, "counters", c);
 	if (o && d->names) {
 		const struct names_stats *ns = names_stats(d);
@@ -62,6 +64,18 @@ static int method_status(void *ud, struct control_client *cl, json_t *params, js
 					      (json_int_t)ps.timed_out, "no_ui", (json_int_t)ps.no_ui,
 					      "over_limit", (json_int_t)ps.over_limit, "timeout_s",
 					      (int)d->cfg.prompt_timeout));
+	}
+	if (o && d->kattrib) {
+		struct kattrib_stats ks;
+		kattrib_get_stats(d->kattrib, &ks);
+		json_object_set_new(o, "bpf",
+				    json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "cgroup",
+					      kattrib_cgroup(d->kattrib), "lookups",
+					      (json_int_t)ks.lookups, "hits", (json_int_t)ks.hits,
+					      "misses", (json_int_t)ks.misses, "cache_puts",
+					      (json_int_t)ks.cache_puts, "cache_allow",
+					      (json_int_t)ks.cache_allow, "cache_deny",
+					      (json_int_t)ks.cache_deny));
 	}
 	*ret = o;
 	return o ? 0 : -ENOMEM;

@@ -21,11 +21,13 @@
 #include <unistd.h>
 
 #include "attrib/attrib.h"
+#include "bpf/kattrib.h"
 #include "common/log.h"
 #include "control/server.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/privileges.h"
+#include "netfilter/marks.h"
 #include "netfilter/nfq.h"
 #include "rules/rules.h"
 
@@ -146,6 +148,9 @@ static int run(struct daemon *d, struct loop *l)
 			log_error("epoll_wait: %s", strerror(errno));
 			return -errno;
 		}
+		/* Flows the kernel's cache decided come first: a `log` request
+		 * in this batch must see them. */
+		verdict_sync(d);
 		for (int i = 0; i < n && running; i++) {
 			switch (evs[i].data.u64) {
 			case TAG_NFQ:
@@ -181,6 +186,9 @@ static int run(struct daemon *d, struct loop *l)
 				break;
 			}
 		}
+		/* Rules may have changed (control, reload, expiry): cached
+		 * verdicts must not outlive them. */
+		verdict_sync(d);
 	}
 	return 0;
 }
@@ -273,7 +281,15 @@ int main(int argc, char **argv)
 		log_error("attribution: cannot start: %s", strerror(-r));
 		goto cleanup;
 	}
-	log_info("attribution: sock_diag + /proc");
+	if (d.cfg.no_bpf) {
+		log_info("attribution: sock_diag + /proc (--no-bpf)");
+	} else if ((r = kattrib_open(d.cfg.cgroup, PICKET_MARK_ALLOW, &d.kattrib, err,
+				     sizeof(err))) < 0) {
+		log_warn("attribution: BPF not loaded: %s; using sock_diag + /proc", err);
+	} else {
+		log_info("attribution: BPF on cgroup %s (%s), sock_diag + /proc as fallback",
+			 kattrib_cgroup(d.kattrib), kattrib_programs(d.kattrib));
+	}
 
 	r = control_open(d.cfg.socket_path, "picket", daemon_methods, &d, &d.control);
 	if (r < 0) {
@@ -349,6 +365,7 @@ cleanup:
 	}
 	nfq_close(d.nfq);
 	control_close(d.control);
+	kattrib_free(d.kattrib);
 	attrib_free(d.attrib);
 	names_free(d.names);
 	rules_free(d.rules);

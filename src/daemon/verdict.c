@@ -4,6 +4,7 @@
  * Runs once per new flow, so everything here is a parse, a cache lookup or
  * a hash match; no disk and no blocking calls after the caches are warm.
  */
+#include <errno.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "attrib/attrib.h"
+#include "bpf/kattrib.h"
 #include "common/conn.h"
 #include "common/log.h"
 #include "daemon/daemon.h"
@@ -170,6 +172,7 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 
 	d->counters.packets++;
 	clock_gettime(CLOCK_REALTIME, &now);
+	verdict_sync(d); /* rules changed since the last wake-up: cache invalid */
 
 	r = packet_parse(p->payload, p->len, &c.flow);
 	/* Queued only to be read: DNS is never held or dropped (nor one the
@@ -197,11 +200,22 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		c.user_name = user_name(c.uid);
 	iface_name(p->outdev, c.iface_out);
 
-	r = attrib_lookup(d->attrib, &c.flow, &proc);
+	/* The kernel's record first (made in the sender's context, so it
+	 * outlives the process); /proc for what it does not cover. */
+	r = d->kattrib ? kattrib_lookup(d->kattrib, d->attrib, &c.flow, &proc) : -ENOENT;
+	if (r < 0)
+		r = attrib_lookup(d->attrib, &c.flow, &proc);
 	if (r == 0)
 		c.proc = proc;
 	else
 		d->counters.unknown_process++;
+	/* The socket is gone (its process exited): its owner is the process's. */
+	if (!c.has_uid && proc) {
+		c.has_uid = true;
+		c.uid = proc->uid;
+		c.gid = proc->gid;
+		c.user_name = user_name(c.uid);
+	}
 
 	c.dst_host = names_host(d, &c.flow);
 
@@ -217,6 +231,11 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		action = verdict_default_action(d);
 	}
 	nfq_verdict(d->nfq, p->id, p->mark, verdict_of(action));
+	/* Into the kernel's cache only what a rule, or the default action with
+	 * prompting off, decided: a default for want of a prompter must not
+	 * keep the next connection from being asked about. */
+	if (d->kattrib && proc && (reason == EVENT_REASON_RULE || reason == EVENT_REASON_DEFAULT))
+		vcache_put(d, &c, rule, action == RULE_ALLOW, now.tv_sec);
 	/* A new flow's first query is tracked only if it may leave: a denied
 	 * query must not leave a record that a forged reply could answer. */
 	if (action == RULE_ALLOW && c.flow.dport == 53 && verdict_is_dns(&c.flow))

@@ -36,12 +36,22 @@ struct bucket {
 };
 
 struct rules {
+	uint64_t generation; /* changes with every change to the set */
 	struct rvec all;     /* every rule */
 	struct rvec generic; /* rules not in a bucket */
 	struct bucket **tab; /* chained hash table, size a power of two */
 	size_t tab_size;
 	size_t nbuckets;
 };
+
+/* Generations are unique across collections, so a reload (a new
+ * collection) is a change too. */
+static uint64_t generation_seq;
+
+static void changed(struct rules *rs)
+{
+	rs->generation = ++generation_seq;
+}
 
 /* ---- vectors ---- */
 
@@ -291,7 +301,61 @@ static void unindex(struct rules *rs, const struct rule *r)
 
 struct rules *rules_new(void)
 {
-	return calloc(1, sizeof(struct rules));
+	struct rules *rs = calloc(1, sizeof(struct rules));
+
+	if (rs)
+		changed(rs);
+	return rs;
+}
+
+uint64_t rules_generation(const struct rules *rs)
+{
+	return rs->generation;
+}
+
+/* Does OP look only at the executable path, the user, the destination
+ * address, port and protocol? (dest.host and lists change with DNS and list
+ * files, iface.out with routes, the others with the process or source.) */
+static bool op_keyed(const struct rule_op *op)
+{
+	if (op->type == OP_LISTS)
+		return false;
+	switch (op->operand) {
+	case OPD_TRUE:
+	case OPD_PROC_PATH:
+	case OPD_USER_ID:
+	case OPD_USER_NAME:
+	case OPD_DST_IP:
+	case OPD_DST_PORT:
+	case OPD_DST_NET:
+	case OPD_PROTO:
+		return true;
+	case OPD_LIST:
+		for (size_t i = 0; i < op->nlist; i++)
+			if (!op_keyed(&op->list[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool rules_decision_is_keyed(const struct rules *rs, time_t now, time_t *ret_until)
+{
+	time_t until = 0;
+
+	for (size_t i = 0; i < rs->all.n; i++) {
+		const struct rule *r = rs->all.v[i];
+
+		if (!r->enabled || !rule_live(r, now))
+			continue;
+		if (!op_keyed(&r->op))
+			return false;
+		if (r->expires && (until == 0 || r->expires < until))
+			until = r->expires;
+	}
+	*ret_until = until;
+	return true;
 }
 
 void rules_free(struct rules *rs)
@@ -346,6 +410,7 @@ int rules_add(struct rules *rs, struct rule *r)
 	rvec_insert(&rs->all, r);
 	rvec_insert(home, r);
 	rule_free(old);
+	changed(rs);
 	return 0;
 fail:
 	if (b)
@@ -366,6 +431,7 @@ int rules_remove(struct rules *rs, const char *name)
 	unindex(rs, r);
 	rvec_remove(&rs->all, name);
 	rule_free(r);
+	changed(rs);
 	return 0;
 }
 
@@ -377,6 +443,7 @@ int rules_set_enabled(struct rules *rs, const char *name, bool on)
 	if (!found)
 		return -ENOENT;
 	rs->all.v[pos]->enabled = on;
+	changed(rs);
 	return 0;
 }
 
@@ -419,6 +486,7 @@ size_t rules_prune_expired(struct rules *rs, time_t now)
 		}
 		for (size_t i = 0; i < j; i++)
 			rule_free(dead[i]);
+		changed(rs);
 	}
 	free(dead);
 	return j;

@@ -48,6 +48,17 @@ size_t rules_prune_expired(struct rules *rs, time_t now);
 /* New JSON array of every rule, name order (NULL on ENOMEM). */
 json_t *rules_to_json(const struct rules *rs);
 
+/* A number that changes whenever the collection does (add, remove, enable,
+ * disable, prune), unique across collections (a reload is a change). */
+uint64_t rules_generation(const struct rules *rs);
+/* True when every decision of RS at NOW depends only on the executable
+ * path, the user (id, name) and the destination address, port and protocol:
+ * every enabled, unexpired rule uses only process.path, user.id, user.name,
+ * dest.ip, dest.network, dest.port, protocol or true (lists of these
+ * included). *ret_until: the earliest expiry of a timed rule, after which
+ * that may change (0: none). For the kernel's verdict cache. */
+bool rules_decision_is_keyed(const struct rules *rs, time_t now, time_t *ret_until);
+
 /* The decisive rule for C at time NOW, or NULL. Valid until the collection changes. */
 const struct rule *rules_match(const struct rules *rs, const struct conn *c, time_t now);
 

@@ -19,6 +19,11 @@
 #   PK_DAEMON_ARGS      extra arguments for every picketd start
 #   PK_LOG_LEVEL        picketd's --log-level (default debug)
 #   PK_DB               picketd's --db (default $PK_TMP/picket.db)
+#
+# Each case also gets a cgroup v2 of its own ($PK_CG, under the cgroup2
+# mount): the case's shell moves into it, so every process it starts is
+# there, and picketd attaches its BPF programs to it (--cgroup), never to the
+# machine's root cgroup. The trap moves the shell back and removes it.
 
 PK_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PK_REPO=$(cd "$PK_E2E_DIR/../.." && pwd)
@@ -88,6 +93,17 @@ pk_cleanup() {
 		done
 		ip netns del "$ns" 2>/dev/null
 	done
+	if [ -n "${PK_CG:-}" ] && [ -d "$PK_CG" ]; then
+		echo $$ >"$PK_CG_ROOT$PK_CG_ORIG/cgroup.procs" 2>/dev/null ||
+			echo $$ >"$PK_CG_ROOT/cgroup.procs"
+		for pid in $(cat "$PK_CG/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		for _ in $(seq 20); do
+			rmdir "$PK_CG" 2>/dev/null && break
+			sleep 0.1
+		done
+	fi
 	if [ -n "${PK_TMP:-}" ]; then
 		if [ "${PK_KEEP:-0}" = 1 ]; then
 			echo "$PK_CASE: kept $PK_TMP" >&2
@@ -108,6 +124,18 @@ for _t in ip nft nsenter "$PK_PY" timeout; do
 done
 
 PK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/picket-e2e.XXXXXX")
+PK_CG_ROOT=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
+PK_CG=
+if [ -n "$PK_CG_ROOT" ] && [ -w "$PK_CG_ROOT/cgroup.procs" ]; then
+	PK_CG_ORIG=$(awk -F: '$1 == "0" {print $3; exit}' /proc/self/cgroup)
+	PK_CG=$PK_CG_ROOT/${PK_NS_PREFIX:-pk$$}-cg
+	if mkdir "$PK_CG" && echo $$ >"$PK_CG/cgroup.procs"; then
+		:
+	else
+		rmdir "$PK_CG" 2>/dev/null
+		PK_CG=
+	fi
+fi
 chmod 755 "$PK_TMP"	# lets an unprivileged user reach the socket (case 011)
 PK_RULES=$PK_TMP/rules
 PK_SOCK=$PK_TMP/picket.sock
@@ -276,10 +304,13 @@ pk_start_daemon() {
 	[ -s "$PK_TMP/picketd.stderr" ] && cat "$PK_TMP/picketd.stderr" >>"$PK_TMP/picketd.stderr.old"
 	: >"$PK_TMP/picketd.stderr"
 	PK_LOG_OFFSET=$(stat -c %s "$PK_TMP/picketd.log" 2>/dev/null || echo 0)
+	# BPF only on the case's own cgroup; without one, none at all.
+	local bpf_args=(--no-bpf)
+	[ -n "$PK_CG" ] && bpf_args=(--cgroup "$PK_CG")
 	# shellcheck disable=SC2086
 	nsenter --net="/run/netns/$PK_NS_C" -- "$PICKETD" --rules-dir "$PK_RULES" \
 		--socket "$PK_SOCK" --log-file "$PK_TMP/picketd.log" --log-level "${PK_LOG_LEVEL:-debug}" \
-		--db "${PK_DB:-$PK_TMP/picket.db}" ${PK_DAEMON_ARGS:-} "$@" >>"$PK_TMP/picketd.stderr" 2>&1 </dev/null &
+		--db "${PK_DB:-$PK_TMP/picket.db}" "${bpf_args[@]}" ${PK_DAEMON_ARGS:-} "$@" >>"$PK_TMP/picketd.stderr" 2>&1 </dev/null &
 	PK_DAEMON_PID=$!
 	local deadline=$(($(pk_now_ms) + PK_READY_TIMEOUT * 1000))
 	while ! _pk_ready; do

@@ -377,6 +377,61 @@ static void test_expiry(void **state)
 	rules_free(rs);
 }
 
+/* The verdict cache's precondition: only rule sets whose decisions depend
+ * on nothing but exe path, user and destination; a timed rule bounds it;
+ * every change moves the generation. */
+static void test_keyed(void **state)
+{
+	struct rules *rs = rules_new();
+	uint64_t g0 = rules_generation(rs), g1;
+	time_t until = 1;
+
+	(void)state;
+	assert_true(rules_decision_is_keyed(rs, NOW, &until));
+	assert_int_equal(until, 0);
+	rules_add(rs, mk("a", "allow", NULL,
+			 "{\"type\":\"list\",\"operand\":\"list\",\"list\":["
+			 "{\"type\":\"simple\",\"operand\":\"process.path\",\"data\":\"/usr/bin/curl\"},"
+			 "{\"type\":\"network\",\"operand\":\"dest.network\",\"data\":\"10.0.0.0/8\"},"
+			 "{\"type\":\"simple\",\"operand\":\"dest.port\",\"data\":\"443\"},"
+			 "{\"type\":\"simple\",\"operand\":\"user.id\",\"data\":\"1000\"},"
+			 "{\"type\":\"simple\",\"operand\":\"protocol\",\"data\":\"tcp\"}]}"));
+	g1 = rules_generation(rs);
+	assert_true(g1 != g0);
+	assert_true(rules_decision_is_keyed(rs, NOW, &until));
+	rules_add(rs, mk("b-timed", "deny", "\"duration\":\"5m\"",
+			 "{\"type\":\"simple\",\"operand\":\"dest.ip\",\"data\":\"10.1.2.3\"}"));
+	assert_true(rules_decision_is_keyed(rs, NOW, &until));
+	assert_int_equal(until, NOW + 300);
+	/* Each operand the cache cannot key on, alone or inside a list. */
+	const char *bad[] = {"process.command", "process.id", "process.parent.path",
+			     "process.env.HOME", "dest.host", "source.port", "source.ip", "iface.out"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char op[512];
+		snprintf(op, sizeof(op),
+			 "{\"type\":\"list\",\"operand\":\"list\",\"list\":["
+			 "{\"type\":\"simple\",\"operand\":\"dest.port\",\"data\":\"1\"},"
+			 "{\"type\":\"regexp\",\"operand\":\"%s\",\"data\":\"x\"}]}", bad[i]);
+		g1 = rules_generation(rs);
+		assert_int_equal(rules_add(rs, mk("c", "allow", NULL, op)), 0);
+		assert_true(rules_generation(rs) != g1);
+		assert_false(rules_decision_is_keyed(rs, NOW, &until));
+		/* disabled, it no longer counts */
+		g1 = rules_generation(rs);
+		assert_int_equal(rules_set_enabled(rs, "c", false), 0);
+		assert_true(rules_generation(rs) != g1);
+		assert_true(rules_decision_is_keyed(rs, NOW, &until));
+		assert_int_equal(rules_remove(rs, "c"), 0);
+	}
+	/* Past the timed rule's end, and after pruning it, no bound. */
+	assert_true(rules_decision_is_keyed(rs, NOW + 300, &until));
+	assert_int_equal(until, 0);
+	g1 = rules_generation(rs);
+	assert_int_equal(rules_prune_expired(rs, NOW + 300), 1);
+	assert_true(rules_generation(rs) != g1);
+	rules_free(rs);
+}
+
 static void test_index(void **state)
 {
 	struct conn c = base_conn();
@@ -626,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_keyed),
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_property),
 	};
