@@ -14,9 +14,19 @@
 #include "common/flow.h"
 
 #define EVENTS_MAX 10000
+#define EVENTS_STR_MAX 4096 /* bytes kept of each string */
 
 enum event_action { EVENT_ALLOW, EVENT_DENY, EVENT_REJECT };
-enum event_reason { EVENT_REASON_RULE, EVENT_REASON_DEFAULT };
+/* Why the action was taken; event_reason_name() gives the text stored in
+ * the history and sent to UIs. */
+enum event_reason {
+	EVENT_REASON_RULE,           /* "rule": a rule matched */
+	EVENT_REASON_DEFAULT,        /* "default": no rule, the default action */
+	EVENT_REASON_PROMPT,         /* "prompt": a UI answered a prompt */
+	EVENT_REASON_PROMPT_TIMEOUT, /* "prompt timeout": nobody answered in time */
+	EVENT_REASON_NO_UI,          /* "no UI": no prompter connected */
+	EVENT_REASON_PROMPT_LIMIT,   /* "prompt limit": too many prompts pending */
+};
 
 struct event {
 	uint64_t id;
@@ -33,6 +43,7 @@ struct event {
 	const char *process_path; /* PROC_UNKNOWN_PATH when not known */
 	const char *process_args; /* NULL when not known */
 	const char *dst_host;     /* NULL when not known */
+	const char *package;      /* package owning the executable; NULL when not known */
 	char iface_out[16];
 };
 
@@ -40,8 +51,10 @@ struct events;
 
 struct events *events_new(size_t capacity);
 void events_free(struct events *ev);
-/* Store a copy of E (strings duplicated), assigning its id. Returns the
- * stored event (valid until it is overwritten) or NULL when out of memory. */
+/* Store a copy of E (strings copied into the slot's own buffer, which is
+ * reused: no allocation once the ring has warmed up), assigning its id.
+ * Strings are cut to EVENTS_STR_MAX bytes. Returns the stored event (valid
+ * until it is overwritten) or NULL when out of memory. */
 const struct event *events_add(struct events *ev, const struct event *e);
 
 /* Events as a JSON array, oldest first: with AFTER_ID 0 the newest LIMIT;
@@ -50,3 +63,4 @@ json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit);
 json_t *event_to_json(const struct event *e);
 uint64_t events_last_id(const struct events *ev);
 const char *event_action_name(enum event_action a);
+const char *event_reason_name(enum event_reason r);

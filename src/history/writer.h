@@ -6,13 +6,27 @@
  * the daemon's loop (each can take milliseconds, and every packet queued
  * meanwhile would wait for it).
  *
- * The loop copies each event into its current batch without a lock; a
- * full batch (HISTORY_BATCH) or history_writer_handoff() hands the batch to
- * the thread under a mutex, once per batch. At most WRITER_QUEUE_BATCHES
+ * The loop copies each event into its current batch without a lock (the
+ * strings into the batch's own arena: one allocation per batch, none per
+ * event); a full batch (HISTORY_BATCH) or history_writer_handoff() hands
+ * the batch to the thread under a mutex, once per batch. The thread writes
+ * every batch waiting in one transaction. At most WRITER_QUEUE_BATCHES
  * batches wait; past that the oldest waiting batch is dropped and counted.
  * While the database cannot be written, the thread keeps the newest
  * HISTORY_PENDING_MAX events (history.h) and retries every
  * WRITER_RETRY_MS.
+ *
+ * Priority: the thread runs at SCHED_IDLE (else nice 19), so on a busy
+ * machine it never takes a CPU from the traffic or the daemon's loop; it
+ * writes with the CPU time left over. If none is left for long, batches
+ * wait, and past WRITER_QUEUE_BATCHES x HISTORY_BATCH (32,768) events the
+ * oldest are dropped, counted and logged: the bound holds, rows may be
+ * lost under sustained overload, decisions never wait.
+ *
+ * Loss on SIGKILL (or a crash): what was not yet committed, i.e. the
+ * current batch (at most HISTORY_BATCH events or the loop's hand-over
+ * period of them) plus the batches waiting for the thread (normally none:
+ * measured by tests/e2e/cases/021). WAL keeps the file consistent.
  *
  * All functions are for the loop's thread; the writer thread is internal.
  */
@@ -32,6 +46,7 @@ struct history_writer_status {
 	char message[512];   /* why it fails, or a notice (e.g. a corrupt file moved aside) */
 	uint64_t written;    /* rows written since start */
 	uint64_t dropped;    /* events lost to full buffers since start */
+	bool low_priority;   /* the thread runs at SCHED_IDLE or nice 19 */
 };
 
 /* Opens PATH (creating/migrating it) on the calling thread, so start-up
@@ -51,6 +66,10 @@ void history_writer_handoff(struct history_writer *w);
 /* Hands over and waits until everything handed over is written, or the
  * write failed, or TIMEOUT_MS passed. 0, -EIO (failing), -ETIMEDOUT. */
 int history_writer_sync(struct history_writer *w, int timeout_ms);
+/* Hands over the current batch and returns how many events added so far
+ * are not in the file yet (waiting, being written, or kept in memory while
+ * the file cannot be written). Never waits. */
+uint64_t history_writer_unwritten(struct history_writer *w);
 /* Asks the thread for one retention pass (it repeats while rows remain). */
 void history_writer_retain(struct history_writer *w);
 /* Reads, and clears the 'changed' flag of, the thread's status. */
