@@ -93,8 +93,9 @@ static const char *const migrations[HISTORY_SCHEMA_VERSION] = {
 	"CREATE INDEX events_blocked ON events(action) WHERE action != 'allow';"
 	/* key: a string id (integer) or text, so no type (no affinity). */
 	"CREATE TABLE rollup (kind INTEGER NOT NULL, span INTEGER NOT NULL,"
-	" bucket INTEGER NOT NULL, key NOT NULL, port INTEGER NOT NULL, action TEXT NOT NULL,"
-	" n INTEGER NOT NULL, PRIMARY KEY (kind, span, bucket, key, port, action)) WITHOUT ROWID;",
+	" bucket INTEGER NOT NULL, key NOT NULL, port INTEGER NOT NULL,"
+	" n INTEGER NOT NULL, blocked INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, span, bucket, key, port)) WITHOUT ROWID;",
 };
 
 static const char insert_sql[] =

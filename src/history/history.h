@@ -56,7 +56,7 @@
 #define HISTORY_STR_MAX 4096
 #define HISTORY_QUERY_MAX 10000
 #define HISTORY_QUERY_BUDGET_MS 200
-#define HISTORY_INTERN_MAX 3072     /* strings in the writer's id cache */
+#define HISTORY_INTERN_MAX 24576    /* strings in the writer's id cache */
 #define HISTORY_TOP_MAX 100
 
 struct history;

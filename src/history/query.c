@@ -220,7 +220,7 @@ cleanup:
  * counts, and only the partial hours at the very ends from the rows
  * (through the time index). So a summary over a day or a month reads a
  * few thousand counts, not every event. Each part has the shape
- * (key, port, action, n); string ids are turned into names only for the
+ * (key, port, n, blocked); string ids are turned into names only for the
  * TOP keys shown.
  */
 enum { S_DAY = 1, S_HOUR_A = 3, S_HOUR_B = 5, S_RAW = 7, S_TOP = 15 };
@@ -276,30 +276,32 @@ static void bind_period(sqlite3_stmt *st, const struct period *p)
 
 /* Each kind's rows over a time range: head, range, tail (as rollup.c
  * counts them). */
+#define RAW_COUNTS ", count(*), sum(e.action != 'allow') FROM events AS e INDEXED BY events_time"
 static const char *const raw_head[ROLLUP_KINDS] = {
-	"SELECT e.exe_id, 0, e.action, count(*) FROM events AS e INDEXED BY events_time",
-	"SELECT coalesce(e.host_id, e.dst_ip, ''), 0, e.action, count(*) FROM events AS e"
-	" INDEXED BY events_time",
-	"SELECT e.protocol, e.dst_port, e.action, count(*) FROM events AS e INDEXED BY events_time",
+	"SELECT e.exe_id, 0" RAW_COUNTS,
+	"SELECT coalesce(e.host_id, e.dst_ip, ''), 0" RAW_COUNTS,
+	"SELECT e.protocol, e.dst_port" RAW_COUNTS,
+	"SELECT e.action, 0" RAW_COUNTS,
 };
 static const char *const raw_tail[ROLLUP_KINDS] = {
-	" GROUP BY 1, 3",
-	" GROUP BY 1, 3",
-	" AND e.dst_port IS NOT NULL GROUP BY 1, 2, 3",
+	" GROUP BY 1",
+	" GROUP BY 1",
+	" AND e.dst_port IS NOT NULL GROUP BY 1, 2",
+	" GROUP BY 1",
 };
 
-/* "WITH r(key, port, action, n) AS (days, hours, hours, 4 x rows) " */
+/* "WITH r(key, port, n, blocked) AS (days, hours, hours, 4 x rows) " */
 static void with_kind(char *sql, size_t sz, int kind)
 {
 	size_t n = (size_t)snprintf(sql, sz,
-				    "WITH r(key, port, action, n) AS ("
-				    "SELECT key, port, action, n FROM rollup WHERE kind = %d AND span = %d"
+				    "WITH r(key, port, n, blocked) AS ("
+				    "SELECT key, port, n, blocked FROM rollup WHERE kind = %d AND span = %d"
 				    " AND bucket >= ?%d AND bucket < ?%d",
 				    kind, ROLLUP_SPAN_DAY, S_DAY, S_DAY + 1);
 
 	for (int i = 0; i < 2; i++)
 		n += (size_t)snprintf(sql + n, sz - n,
-				      " UNION ALL SELECT key, port, action, n FROM rollup WHERE kind = %d"
+				      " UNION ALL SELECT key, port, n, blocked FROM rollup WHERE kind = %d"
 				      " AND span = %d AND bucket >= ?%d AND bucket < ?%d",
 				      kind, ROLLUP_SPAN_HOUR, S_HOUR_A + 2 * i, S_HOUR_A + 2 * i + 1);
 	for (int i = 0; i < 4; i++)
@@ -321,8 +323,7 @@ static int top_list(struct history *h, int kind, const char *const *key_names, i
 	with_kind(sql, sizeof(sql), kind);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 		 "SELECT CASE WHEN typeof(key) = 'integer' THEN (SELECT s FROM strs WHERE id = key)"
-		 " ELSE key END, port, sum(n) AS c,"
-		 " sum(CASE WHEN action != 'allow' THEN n ELSE 0 END)"
+		 " ELSE key END, port, sum(n) AS c, sum(blocked)"
 		 " FROM r GROUP BY key, port HAVING c > 0 ORDER BY c DESC, key, port LIMIT ?%d",
 		 S_TOP);
 	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
@@ -361,9 +362,8 @@ static int totals(struct history *h, const struct period *p, json_t *out, char *
 	json_int_t total = 0, blocked = 0;
 	int rc;
 
-	/* Every event counts once under its executable. */
-	with_kind(sql, sizeof(sql), ROLLUP_EXE);
-	strcat(sql, "SELECT action, sum(n) FROM r GROUP BY action");
+	with_kind(sql, sizeof(sql), ROLLUP_ACTION);
+	strcat(sql, "SELECT key, sum(n) FROM r GROUP BY key");
 	json_object_set_new(out, "allowed", json_integer(0));
 	json_object_set_new(out, "denied", json_integer(0));
 	json_object_set_new(out, "rejected", json_integer(0));

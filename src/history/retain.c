@@ -50,10 +50,19 @@ static int exec_int(sqlite3 *db, const char *sql, int64_t a, int64_t b)
 
 /* Deletes the rows with id <= HI and time < BEFORE_MS, and their counts
  * from the rollup, in one transaction. */
-static int delete_chunk(struct history *h, int64_t hi, int64_t before_ms, int *deleted)
+static int delete_chunk(struct history *h, int64_t hi, int64_t before_ms, int *deleted,
+			int64_t *max_ms)
 {
+	bool none = true;
+	int64_t t = 0;
 	int rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
+	/* How far the rollup entries that may drop to zero go. */
+	if (rc == SQLITE_OK)
+		rc = one_int(h->db, "SELECT max(time_ms) FROM events WHERE id <= ?1 AND time_ms < ?2",
+			     hi, before_ms, &none, &t);
+	if (rc == SQLITE_OK && !none && t > *max_ms)
+		*max_ms = t;
 	if (rc == SQLITE_OK)
 		rc = rollup_sub(h, -1, 0, hi, before_ms);
 	if (rc == SQLITE_OK)
@@ -71,7 +80,7 @@ static int delete_chunk(struct history *h, int64_t hi, int64_t before_ms, int *d
 /* Chunks of the rows CHUNK_SQL(?1, ?2 = RETAIN_CHUNK) selects (its max id
  * is the chunk's end) until none is left or the budget is spent. */
 static int delete_chunks(struct history *h, const char *chunk_sql, int64_t value,
-			 int64_t before_ms, int64_t deadline, int *deleted, bool *more)
+			 int64_t before_ms, int64_t deadline, int *deleted, int64_t *max_ms, bool *more)
 {
 	for (;;) {
 		int64_t hi = 0;
@@ -82,7 +91,7 @@ static int delete_chunks(struct history *h, const char *chunk_sql, int64_t value
 			return rc;
 		if (none)
 			return SQLITE_OK;
-		rc = delete_chunk(h, hi, before_ms, deleted);
+		rc = delete_chunk(h, hi, before_ms, deleted, max_ms);
 		if (rc != SQLITE_OK)
 			return rc;
 		if (history_now_ms() > deadline) {
@@ -93,17 +102,28 @@ static int delete_chunks(struct history *h, const char *chunk_sql, int64_t value
 }
 
 /* After rows went: the strings no remaining row can use (last_ms before
- * the oldest row), and rollup entries down to zero. */
-static int purge(struct history *h)
+ * the oldest row), and rollup entries down to zero (only buckets up to
+ * MAX_MS, the newest row deleted, can be). */
+static int purge(struct history *h, int64_t max_ms)
 {
 	int rc = sqlite3_exec(h->db,
 			      "BEGIN IMMEDIATE;"
 			      "DELETE FROM strs WHERE last_ms < coalesce((SELECT min(time_ms) FROM events),"
-			      " 9223372036854775807);"
-			      "DELETE FROM rollup WHERE n <= 0;"
-			      "COMMIT",
+			      " 9223372036854775807);",
 			      NULL, NULL, NULL);
 
+	if (rc == SQLITE_OK)
+		rc = exec_int(h->db,
+			      "DELETE FROM rollup WHERE kind IN (0, 1, 2, 3) AND span = 0"
+			      " AND bucket <= ?1 AND n <= 0",
+			      max_ms / ROLLUP_HOUR_MS, 0);
+	if (rc == SQLITE_OK)
+		rc = exec_int(h->db,
+			      "DELETE FROM rollup WHERE kind IN (0, 1, 2, 3) AND span = 1"
+			      " AND bucket <= ?1 AND n <= 0",
+			      max_ms / ROLLUP_DAY_MS, 0);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Cached ids of deleted strings must not be used again. */
@@ -116,7 +136,7 @@ int history_retain(struct history *h, time_t now, bool *ret_more, char *msg, siz
 	int64_t deadline = history_now_ms() + RETAIN_BUDGET_MS;
 	bool more = false, none = true;
 	int deleted = 0, rc = SQLITE_OK, r;
-	int64_t max_id = 0;
+	int64_t max_id = 0, max_ms = INT64_MIN;
 
 	msg[0] = '\0';
 	if (!h->db) {
@@ -131,7 +151,7 @@ int history_retain(struct history *h, time_t now, bool *ret_more, char *msg, siz
 				   " ORDER BY time_ms LIMIT ?2)",
 				   ((int64_t)now - (int64_t)h->lim.days * 86400) * 1000,
 				   ((int64_t)now - (int64_t)h->lim.days * 86400) * 1000, deadline,
-				   &deleted, &more);
+				   &deleted, &max_ms, &more);
 	if (rc == SQLITE_OK && h->lim.max_rows && !more)
 		rc = one_int(h->db, "SELECT max(id) FROM events", 0, 0, &none, &max_id);
 	/* Ids grow by one per row and only the oldest are deleted, so the
@@ -143,9 +163,9 @@ int history_retain(struct history *h, time_t now, bool *ret_more, char *msg, siz
 				   "SELECT max(id) FROM (SELECT id FROM events WHERE id <= ?1"
 				   " ORDER BY id LIMIT ?2)",
 				   max_id - (int64_t)h->lim.max_rows, INT64_MAX, deadline, &deleted,
-				   &more);
+				   &max_ms, &more);
 	if (rc == SQLITE_OK && deleted > 0)
-		rc = purge(h);
+		rc = purge(h, max_ms);
 	if (rc != SQLITE_OK)
 		return history_sql_fail(h, rc, "retention", msg, msgsz);
 	*ret_more = more;

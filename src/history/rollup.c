@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The rollup: events counted per kind (executable, host, port) x span
- * (hour, day) x bucket x key x action, what stats read instead of the rows.
- * Keys are the rows' own: the executable's and host name's string ids
- * (intern.c), the address text for a row without a host name, the
- * protocol text and port number for ports.
+ * The rollup: events counted per kind (executable, host, port, action) x
+ * span (hour, day) x bucket x key, each with how many were blocked (not
+ * allowed): what stats read instead of the rows. Keys are the rows' own:
+ * the executable's and host name's string ids (intern.c), the address text
+ * for a row without a host name, the protocol text and port number for
+ * ports, the action text for the totals.
  *
  * It changes in the same transaction as the rows it counts: a write adds
  * the new rows (counted here in memory, then one upsert per distinct key
@@ -29,30 +30,28 @@ struct agg {
 	int64_t id;       /* the key's string id; 0: TEXT is the key */
 	const char *text;
 	int port;
-	const char *action;
-	int64_t n;
+	int64_t n, blocked;
 };
 
+#define UPSERT " ON CONFLICT (kind, span, bucket, key, port)" \
+	       " DO UPDATE SET n = n + excluded.n, blocked = blocked + excluded.blocked"
 static const char upsert_sql[] =
-	"INSERT INTO rollup (kind, span, bucket, key, port, action, n)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-	" ON CONFLICT (kind, span, bucket, key, port, action) DO UPDATE SET n = n + excluded.n";
+	"INSERT INTO rollup (kind, span, bucket, key, port, n, blocked)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" UPSERT;
 
 /* The same counts from the rows, for retention (SIGN -1) and the v2 -> v3
  * migration (+1): ?1 sign, ?2 ?3 id range, ?4 rows older than this only,
  * ?5 span, ?6 span length in ms. */
-#define SUB_UPSERT " ON CONFLICT (kind, span, bucket, key, port, action) DO UPDATE SET n = n + excluded.n"
+#define SUB_INSERT "INSERT INTO rollup (kind, span, bucket, key, port, n, blocked) SELECT "
+#define SUB_COUNTS ", ?1 * count(*), ?1 * sum(e.action != 'allow')"
 #define SUB_WHERE " FROM events e WHERE e.id >= ?2 AND e.id <= ?3 AND e.time_ms < ?4"
 static const char *const sub_sql[ROLLUP_KINDS] = {
-	"INSERT INTO rollup (kind, span, bucket, key, port, action, n)"
-	" SELECT 0, ?5, e.time_ms / ?6, e.exe_id, 0, e.action, ?1 * count(*)" SUB_WHERE
-	" GROUP BY 3, 4, 6" SUB_UPSERT,
-	"INSERT INTO rollup (kind, span, bucket, key, port, action, n)"
-	" SELECT 1, ?5, e.time_ms / ?6, coalesce(e.host_id, e.dst_ip, ''), 0, e.action,"
-	" ?1 * count(*)" SUB_WHERE " GROUP BY 3, 4, 6" SUB_UPSERT,
-	"INSERT INTO rollup (kind, span, bucket, key, port, action, n)"
-	" SELECT 2, ?5, e.time_ms / ?6, e.protocol, e.dst_port, e.action, ?1 * count(*)" SUB_WHERE
-	" AND e.dst_port IS NOT NULL GROUP BY 3, 4, 5, 6" SUB_UPSERT,
+	SUB_INSERT "0, ?5, e.time_ms / ?6, e.exe_id, 0" SUB_COUNTS SUB_WHERE " GROUP BY 3, 4" UPSERT,
+	SUB_INSERT "1, ?5, e.time_ms / ?6, coalesce(e.host_id, e.dst_ip, ''), 0" SUB_COUNTS
+		SUB_WHERE " GROUP BY 3, 4" UPSERT,
+	SUB_INSERT "2, ?5, e.time_ms / ?6, e.protocol, e.dst_port" SUB_COUNTS SUB_WHERE
+		" AND e.dst_port IS NOT NULL GROUP BY 3, 4, 5" UPSERT,
+	SUB_INSERT "3, ?5, e.time_ms / ?6, e.action, 0" SUB_COUNTS SUB_WHERE " GROUP BY 3, 4" UPSERT,
 };
 
 static const int64_t span_ms[ROLLUP_SPANS] = {ROLLUP_HOUR_MS, ROLLUP_DAY_MS};
@@ -100,8 +99,8 @@ static int upsert(struct history *h, const struct agg *a)
 		else
 			sqlite3_bind_text(st, 4, a->text ? a->text : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, a->port);
-		sqlite3_bind_text(st, 6, a->action, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 7, a->n);
+		sqlite3_bind_int64(st, 6, a->n);
+		sqlite3_bind_int64(st, 7, a->blocked);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
@@ -135,10 +134,10 @@ void rollup_forget(struct history *h)
 }
 
 static int count(struct history *h, int kind, int64_t hour, int64_t id, const char *text, int port,
-		 const char *action)
+		 bool blocked)
 {
 	uint64_t hv = mix(mix(mix(mix((uint64_t)kind, (uint64_t)hour), (uint64_t)id), str_hash(text)),
-			  (uint64_t)port) ^ str_hash(action);
+			  (uint64_t)port);
 	size_t i = (size_t)hv & (AGG_SLOTS - 1);
 	struct agg *a;
 
@@ -147,8 +146,9 @@ static int count(struct history *h, int kind, int64_t hour, int64_t id, const ch
 		if (!a->used)
 			break;
 		if (a->kind == kind && a->hour == hour && a->id == id && a->port == port &&
-		    str_same(a->text, text) && str_same(a->action, action)) {
+		    str_same(a->text, text)) {
 			a->n++;
+			a->blocked += blocked;
 			return SQLITE_OK;
 		}
 	}
@@ -157,10 +157,10 @@ static int count(struct history *h, int kind, int64_t hour, int64_t id, const ch
 
 		if (rc != SQLITE_OK)
 			return rc;
-		return count(h, kind, hour, id, text, port, action);
+		return count(h, kind, hour, id, text, port, blocked);
 	}
 	*a = (struct agg){.used = true, .kind = kind, .hour = hour, .id = id, .text = text,
-			  .port = port, .action = action, .n = 1};
+			  .port = port, .n = 1, .blocked = blocked};
 	h->nagg++;
 	return SQLITE_OK;
 }
@@ -169,6 +169,7 @@ int rollup_count(struct history *h, const struct history_event *e, const char *a
 		 const char *protocol, int64_t exe_id, int64_t host_id)
 {
 	int64_t hour = e->time_ms / ROLLUP_HOUR_MS;
+	bool blocked = strcmp(action, "allow") != 0;
 	int rc;
 
 	if (!h->agg) {
@@ -182,11 +183,13 @@ int rollup_count(struct history *h, const struct history_event *e, const char *a
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	rc = count(h, ROLLUP_EXE, hour, exe_id, NULL, 0, action);
+	rc = count(h, ROLLUP_EXE, hour, exe_id, NULL, 0, blocked);
 	if (rc == SQLITE_OK)
-		rc = count(h, ROLLUP_HOST, hour, host_id, host_id ? NULL : e->dst_ip, 0, action);
+		rc = count(h, ROLLUP_HOST, hour, host_id, host_id ? NULL : e->dst_ip, 0, blocked);
 	if (rc == SQLITE_OK && e->dst_port >= 0)
-		rc = count(h, ROLLUP_PORT, hour, 0, protocol, e->dst_port, action);
+		rc = count(h, ROLLUP_PORT, hour, 0, protocol, e->dst_port, blocked);
+	if (rc == SQLITE_OK)
+		rc = count(h, ROLLUP_ACTION, hour, 0, action, 0, blocked);
 	return rc;
 }
 
