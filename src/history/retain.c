@@ -49,7 +49,9 @@ static int exec_int(sqlite3 *db, const char *sql, int64_t a, int64_t b)
 }
 
 /* Deletes the rows with id <= HI and time < BEFORE_MS, and their counts
- * from the rollup, in one transaction. */
+ * from the rollup, in one transaction. The rows are found by id (the time
+ * condition with a '+' so SQLite does not walk the time index instead: a
+ * scan of every row per chunk). */
 static int delete_chunk(struct history *h, int64_t hi, int64_t before_ms, int *deleted,
 			int64_t *max_ms)
 {
@@ -59,14 +61,15 @@ static int delete_chunk(struct history *h, int64_t hi, int64_t before_ms, int *d
 
 	/* How far the rollup entries that may drop to zero go. */
 	if (rc == SQLITE_OK)
-		rc = one_int(h->db, "SELECT max(time_ms) FROM events WHERE id <= ?1 AND time_ms < ?2",
+		rc = one_int(h->db,
+			     "SELECT max(time_ms + 0) FROM events WHERE id <= ?1 AND +time_ms < ?2",
 			     hi, before_ms, &none, &t);
 	if (rc == SQLITE_OK && !none && t > *max_ms)
 		*max_ms = t;
 	if (rc == SQLITE_OK)
 		rc = rollup_sub(h, -1, 0, hi, before_ms);
 	if (rc == SQLITE_OK)
-		rc = exec_int(h->db, "DELETE FROM events WHERE id <= ?1 AND time_ms < ?2", hi,
+		rc = exec_int(h->db, "DELETE FROM events WHERE id <= ?1 AND +time_ms < ?2", hi,
 			      before_ms);
 	if (rc == SQLITE_OK)
 		*deleted += sqlite3_changes(h->db);

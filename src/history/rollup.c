@@ -44,7 +44,7 @@ static const char upsert_sql[] =
  * ?5 span, ?6 span length in ms. */
 #define SUB_INSERT "INSERT INTO rollup (kind, span, bucket, key, port, n, blocked) SELECT "
 #define SUB_COUNTS ", ?1 * count(*), ?1 * sum(e.action != 'allow')"
-#define SUB_WHERE " FROM events e WHERE e.id >= ?2 AND e.id <= ?3 AND e.time_ms < ?4"
+#define SUB_WHERE " FROM events e WHERE e.id >= ?2 AND e.id <= ?3 AND +e.time_ms < ?4"
 static const char *const sub_sql[ROLLUP_KINDS] = {
 	SUB_INSERT "0, ?5, e.time_ms / ?6, e.exe_id, 0" SUB_COUNTS SUB_WHERE " GROUP BY 3, 4" UPSERT,
 	SUB_INSERT "1, ?5, e.time_ms / ?6, coalesce(e.host_id, e.dst_ip, ''), 0" SUB_COUNTS

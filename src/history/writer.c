@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +51,8 @@ struct history_writer {
 	uint64_t handed_seq;   /* events up to this seq were handed over */
 	bool retain_due;
 	bool stop;
-	bool low_priority;
+	bool low_priority; /* runs at SCHED_IDLE or nice 19 when it keeps up */
+	bool idle_now;     /* the thread's: at SCHED_IDLE now */
 	uint64_t thread_dropped; /* the thread's history buffer overflowed */
 	struct history_writer_status status; /* dropped: the loop's losses */
 };
@@ -136,16 +140,57 @@ static bool write_round(struct history_writer *w, struct batch **taken, size_t n
 	return false;
 }
 
+/* The thread starts before picketd drops its capabilities (privileges.c),
+ * and capabilities are per thread: it drops its own, all but CAP_SYS_NICE
+ * (needed to leave SCHED_IDLE to catch up), if it has them at all. */
+static void drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {{0}};
+	bool nice;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return;
+	nice = data[CAP_SYS_NICE / 32].permitted & (1u << (CAP_SYS_NICE % 32));
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (cap != CAP_SYS_NICE)
+			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	memset(data, 0, sizeof(data));
+	if (nice) {
+		data[CAP_SYS_NICE / 32].effective = 1u << (CAP_SYS_NICE % 32);
+		data[CAP_SYS_NICE / 32].permitted = 1u << (CAP_SYS_NICE % 32);
+	}
+	syscall(SYS_capset, &hdr, data);
+}
+
 /* The writer yields to everything else: on a busy machine the traffic's
- * threads get the CPU first, and the batches wait (bounded, see writer.h).
+ * threads get the CPU first, and the batches wait (see writer.h).
  * SCHED_IDLE where the kernel allows it, else nice 19 for this thread. */
-static bool lower_priority(void)
+static bool lower_priority(struct history_writer *w)
 {
 	struct sched_param sp = {0};
 
-	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0)
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0) {
+		w->idle_now = true;
 		return true;
+	}
 	return setpriority(PRIO_PROCESS, (id_t)gettid(), 19) == 0;
+}
+
+/* Fallen WRITER_CATCH_UP_BATCHES behind: normal priority until caught up,
+ * so the batches waiting (what SIGKILL would lose) stay few. Needs
+ * CAP_SYS_NICE to leave SCHED_IDLE; without it the thread stays idle. */
+static void catch_up(struct history_writer *w, size_t waiting)
+{
+	struct sched_param sp = {0};
+
+	if (w->idle_now && waiting >= WRITER_CATCH_UP_BATCHES) {
+		if (pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp) == 0)
+			w->idle_now = false;
+	} else if (!w->idle_now && w->low_priority && waiting <= 1) {
+		if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0)
+			w->idle_now = true;
+	}
 }
 
 static void *writer_main(void *arg)
@@ -153,7 +198,10 @@ static void *writer_main(void *arg)
 	struct history_writer *w = arg;
 	struct batch *taken[WRITER_QUEUE_BATCHES];
 	char msg[1024];
-	bool failing, retain, more = false, stop, low = lower_priority();
+	bool failing, retain, more = false, stop, low;
+
+	drop_capabilities();
+	low = lower_priority(w);
 
 	pthread_mutex_lock(&w->lock);
 	w->low_priority = low;
@@ -184,6 +232,7 @@ static void *writer_main(void *arg)
 		stop = w->stop;
 		pthread_mutex_unlock(&w->lock);
 
+		catch_up(w, n);
 		failing = write_round(w, taken, n, retain, &more, msg, sizeof(msg));
 
 		pthread_mutex_lock(&w->lock);

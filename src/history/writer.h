@@ -16,17 +16,22 @@
  * HISTORY_PENDING_MAX events (history.h) and retries every
  * WRITER_RETRY_MS.
  *
- * Priority: the thread runs at SCHED_IDLE (else nice 19), so on a busy
- * machine it never takes a CPU from the traffic or the daemon's loop; it
- * writes with the CPU time left over. If none is left for long, batches
- * wait, and past WRITER_QUEUE_BATCHES x HISTORY_BATCH (32,768) events the
- * oldest are dropped, counted and logged: the bound holds, rows may be
- * lost under sustained overload, decisions never wait.
+ * Priority: the thread runs at SCHED_IDLE (else nice 19), so while it
+ * keeps up it never takes a CPU from the traffic or the daemon's loop: it
+ * writes with the CPU time left over. When WRITER_CATCH_UP_BATCHES batches
+ * wait (a busy machine), it runs at normal priority until it has caught
+ * up (that needs CAP_SYS_NICE, the one capability the thread keeps; it
+ * drops the others, which it would otherwise hold: it starts before the
+ * daemon drops its own, and capabilities are per thread). If it still
+ * cannot keep up, past WRITER_QUEUE_BATCHES x HISTORY_BATCH (32,768)
+ * waiting events the oldest batch is dropped, counted and logged: memory
+ * stays bounded, decisions never wait.
  *
- * Loss on SIGKILL (or a crash): what was not yet committed, i.e. the
- * current batch (at most HISTORY_BATCH events or the loop's hand-over
- * period of them) plus the batches waiting for the thread (normally none:
- * measured by tests/e2e/cases/021). WAL keeps the file consistent.
+ * Loss on SIGKILL (or a crash): what was not yet committed: the current
+ * batch (at most HISTORY_BATCH events, or the loop's 500 ms hand-over
+ * period of them) plus the batches waiting for the thread (fewer than
+ * WRITER_CATCH_UP_BATCHES, plus those arriving during one write round).
+ * Measured by tests/e2e/cases/021. WAL keeps the file consistent.
  *
  * All functions are for the loop's thread; the writer thread is internal.
  */
@@ -37,6 +42,7 @@
 
 #define WRITER_QUEUE_BATCHES 64
 #define WRITER_RETRY_MS 5000
+#define WRITER_CATCH_UP_BATCHES 2
 
 struct history_writer;
 

@@ -175,7 +175,8 @@ static void test_stop_writes_the_rest(void **state)
 }
 
 /* The daemon reads SIGTERM from a signalfd on its loop: a thread with the
- * signal unblocked would take it and the process would die uncleanly. */
+ * signal unblocked would take it and the process would die uncleanly. The
+ * thread also runs at low priority and drops its capabilities. */
 static void test_thread_blocks_signals(void **state)
 {
 	struct fx *fx = *state;
@@ -223,6 +224,10 @@ static void test_thread_blocks_signals(void **state)
 				assert_true(mask & (1ull << 14));
 				checked++;
 			}
+			/* It started with the caller's capabilities and keeps
+			 * CAP_SYS_NICE (23) at most. */
+			if (sscanf(line, "CapEff: %llx", &mask) == 1)
+				assert_int_equal(mask & ~(1ull << 23), 0);
 		}
 		fclose(f);
 	}
