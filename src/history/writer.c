@@ -51,6 +51,7 @@ struct history_writer {
 	uint64_t handed_seq;   /* events up to this seq were handed over */
 	bool retain_due;
 	bool stop;
+	bool hurry;        /* someone waits (sync, stop): write at normal priority */
 	bool low_priority; /* runs at SCHED_IDLE or nice 19 when it keeps up */
 	bool idle_now;     /* the thread's: at SCHED_IDLE now */
 	uint64_t thread_dropped; /* the thread's history buffer overflowed */
@@ -206,7 +207,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&w->lock);
 	w->low_priority = low;
 	for (;;) {
-		size_t n = 0;
+		size_t n = 0, n_hurry = 0;
 		uint64_t upto, upto_seq;
 
 		/* Sleep until there is work; while failing, wake to retry. */
@@ -227,12 +228,15 @@ static void *writer_main(void *arg)
 		}
 		upto = w->handed;
 		upto_seq = w->handed_seq;
+		if (w->hurry || w->stop)
+			n_hurry = WRITER_CATCH_UP_BATCHES;
+		w->hurry = false;
 		retain = (w->retain_due || more) && !w->status.failing;
 		w->retain_due = false;
 		stop = w->stop;
 		pthread_mutex_unlock(&w->lock);
 
-		catch_up(w, n);
+		catch_up(w, n > n_hurry ? n : n_hurry);
 		failing = write_round(w, taken, n, retain, &more, msg, sizeof(msg));
 
 		pthread_mutex_lock(&w->lock);
@@ -241,6 +245,9 @@ static void *writer_main(void *arg)
 		w->written_upto = upto;
 		if (!failing)
 			w->written_seq = upto_seq;
+		/* Caught up: yield again (before anyone waiting is told). */
+		if (w->qcount <= 1)
+			catch_up(w, w->qcount);
 		pthread_cond_broadcast(&w->done);
 		if (stop && w->qcount == 0)
 			break;
@@ -383,6 +390,8 @@ int history_writer_sync(struct history_writer *w, int timeout_ms)
 	deadline_in(&ts, timeout_ms);
 	pthread_mutex_lock(&w->lock);
 	target = w->handed;
+	w->hurry = true;
+	pthread_cond_signal(&w->wake);
 	while (w->written_upto < target && r == 0)
 		r = pthread_cond_timedwait(&w->done, &w->lock, &ts);
 	if (w->written_upto >= target)

@@ -19,8 +19,8 @@
  * Priority: the thread runs at SCHED_IDLE (else nice 19), so while it
  * keeps up it never takes a CPU from the traffic or the daemon's loop: it
  * writes with the CPU time left over. When WRITER_CATCH_UP_BATCHES batches
- * wait (a busy machine), it runs at normal priority until it has caught
- * up (that needs CAP_SYS_NICE, the one capability the thread keeps; it
+ * wait (a busy machine), or someone waits for it (sync, stop), it runs at
+ * normal priority until it has caught up (that needs CAP_SYS_NICE, the one capability the thread keeps; it
  * drops the others, which it would otherwise hold: it starts before the
  * daemon drops its own, and capabilities are per thread). If it still
  * cannot keep up, past WRITER_QUEUE_BATCHES x HISTORY_BATCH (32,768)
