@@ -117,25 +117,32 @@ int query_history_call(struct client *cl, const char *method, json_t *params, js
 		       char *err, size_t errsz)
 {
 	json_t *res = NULL;
-	json_int_t unwritten = 0;
+	json_int_t target = -1, missing = 0;
 	int r;
 
+	/* Wait for the decisions made up to the first request, not for
+	 * "nothing unwritten": with traffic going on there always is some. */
 	for (int waited = 0;; waited += 50) {
+		json_int_t written;
+
 		r = client_call(cl, method, params, &res, err, errsz);
 		if (r < 0)
 			return r;
-		unwritten = json_integer_value(json_object_get(res, "unwritten"));
-		if (unwritten <= 0 || waited >= QUERY_WAIT_MS)
+		written = json_integer_value(json_object_get(res, "written"));
+		if (target < 0)
+			target = json_integer_value(json_object_get(res, "decided"));
+		missing = target - written;
+		if (missing <= 0 || waited >= QUERY_WAIT_MS)
 			break;
 		json_decref(res);
 		res = NULL;
 		usleep(50 * 1000);
 	}
-	if (unwritten > 0)
+	if (missing > 0)
 		fprintf(stderr,
 			"picket: %s: the %" JSON_INTEGER_FORMAT " newest decisions are not in the "
 			"history file yet (picketd is behind or cannot write it)\n",
-			method, unwritten);
+			method, missing);
 	*ret_result = res;
 	return 0;
 }

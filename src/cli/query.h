@@ -44,10 +44,10 @@ int query_filter_opt(const char *cmd, int opt, const char *arg, json_t *params);
 
 /*
  * Calls a history METHOD (events.query with filters, stats, export) on CL.
- * picketd answers at once with what is in the file and says how many
- * decisions are not written yet ("unwritten"); this asks again every
- * 50 ms, for at most QUERY_WAIT_MS, until none is missing, then notes on
- * stderr what is still missing. As client_call() otherwise.
+ * picketd answers at once with what is in the file and says how far the
+ * file is ("decided", "written": counts since it started); this asks again
+ * every 50 ms, for at most QUERY_WAIT_MS, until the decisions made before
+ * the first request are written, then notes on stderr what is missing. As client_call() otherwise.
  */
 #define QUERY_WAIT_MS 3000
 struct client;

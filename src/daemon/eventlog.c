@@ -271,11 +271,24 @@ static int parse_filter(json_t *params, struct history_filter *f, char *err, siz
 	return 0;
 }
 
-/* Opens the reader; *RET_UNWRITTEN: decisions so far not in the file yet.
- * Never waits for the writer (that would hold the verdict path up): the
- * reply says how many are missing and the client asks again. A failing
- * writer is no reason to refuse: what is in the file can still be read. */
-static int need_history(struct daemon *d, uint64_t *ret_unwritten, char *err, size_t errsz)
+/* Decisions made since start and how many of them are in the file. */
+struct progress {
+	uint64_t decided, written;
+};
+
+/* Adds "unwritten", "decided" and "written" to reply O. */
+static void put_progress(json_t *o, const struct progress *p)
+{
+	json_object_set_new(o, "unwritten", json_integer((json_int_t)(p->decided - p->written)));
+	json_object_set_new(o, "decided", json_integer((json_int_t)p->decided));
+	json_object_set_new(o, "written", json_integer((json_int_t)p->written));
+}
+
+/* Opens the reader and notes the writer's progress. Never waits for the
+ * writer (that would hold the verdict path up): the reply says how far the
+ * file is and the client asks again. A failing writer is no reason to
+ * refuse: what is in the file can still be read. */
+static int need_history(struct daemon *d, struct progress *ret, char *err, size_t errsz)
 {
 	struct eventlog *el = d->eventlog;
 	int r;
@@ -284,7 +297,7 @@ static int need_history(struct daemon *d, uint64_t *ret_unwritten, char *err, si
 		snprintf(err, errsz, "the history is off (picketd --no-history)");
 		return -ENOTSUP;
 	}
-	*ret_unwritten = history_writer_unwritten(el->writer);
+	history_writer_progress(el->writer, &ret->decided, &ret->written);
 	report(d);
 	r = history_open(el->reader, err, errsz);
 	if (r < 0)
@@ -295,18 +308,18 @@ static int need_history(struct daemon *d, uint64_t *ret_unwritten, char *err, si
 int eventlog_query(struct daemon *d, json_t *params, json_t **ret, char *err, size_t errsz)
 {
 	struct history_filter f;
-	uint64_t unwritten;
+	struct progress pr;
 	json_t *rows;
 	int r;
 
 	if ((r = parse_filter(params, &f, err, errsz)) < 0 ||
-	    (r = need_history(d, &unwritten, err, errsz)) < 0)
+	    (r = need_history(d, &pr, err, errsz)) < 0)
 		return r;
 	r = history_query(d->eventlog->reader, &f, &rows, err, errsz);
 	if (r < 0)
 		return r;
-	*ret = json_pack("{s:o,s:s,s:I}", "events", rows, "source", "history", "unwritten",
-			 (json_int_t)unwritten);
+	*ret = json_pack("{s:o,s:s}", "events", rows, "source", "history");
+	put_progress(*ret, &pr);
 	return 0;
 }
 
@@ -315,12 +328,12 @@ int eventlog_method_export(void *ud, struct control_client *cl, json_t *params, 
 {
 	struct daemon *d = ud;
 	struct history_filter f;
-	uint64_t unwritten;
+	struct progress pr;
 	json_t *rows, *last;
 	int r;
 
 	if ((r = parse_filter(params, &f, err, errsz)) < 0 ||
-	    (r = need_history(d, &unwritten, err, errsz)) < 0)
+	    (r = need_history(d, &pr, err, errsz)) < 0)
 		return r;
 	if (!json_object_get(params, "limit"))
 		f.limit = 1000;
@@ -330,9 +343,10 @@ int eventlog_method_export(void *ud, struct control_client *cl, json_t *params, 
 	if (r < 0)
 		return r;
 	last = json_array_get(rows, json_array_size(rows) - 1);
-	*ret = json_pack("{s:o,s:I,s:b,s:I}", "rows", rows, "last_id",
+	*ret = json_pack("{s:o,s:I,s:b}", "rows", rows, "last_id",
 			 last ? json_integer_value(json_object_get(last, "id")) : (json_int_t)f.after_id,
-			 "more", json_array_size(rows) == f.limit, "unwritten", (json_int_t)unwritten);
+			 "more", json_array_size(rows) == f.limit);
+	put_progress(*ret, &pr);
 	return 0;
 }
 
@@ -341,17 +355,17 @@ int eventlog_method_stats(void *ud, struct control_client *cl, json_t *params, j
 {
 	struct daemon *d = ud;
 	int64_t since = time(NULL) - 86400, until = 0, top = STATS_TOP_DEFAULT;
-	uint64_t unwritten;
+	struct progress pr;
 	int r;
 
 	(void)cl;
 	if ((r = get_int(params, "since", 0, INT64_MAX / 1000, &since, err, errsz)) < 0 ||
 	    (r = get_int(params, "until", 0, INT64_MAX / 1000, &until, err, errsz)) < 0 ||
 	    (r = get_int(params, "top", 1, HISTORY_TOP_MAX, &top, err, errsz)) < 0 ||
-	    (r = need_history(d, &unwritten, err, errsz)) < 0)
+	    (r = need_history(d, &pr, err, errsz)) < 0)
 		return r;
 	r = history_stats(d->eventlog->reader, since, until, (size_t)top, ret, err, errsz);
 	if (r >= 0)
-		json_object_set_new(*ret, "unwritten", json_integer((json_int_t)unwritten));
+		put_progress(*ret, &pr);
 	return r;
 }

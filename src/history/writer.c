@@ -369,15 +369,14 @@ lost:
 	return -ENOMEM;
 }
 
-uint64_t history_writer_unwritten(struct history_writer *w)
+void history_writer_progress(struct history_writer *w, uint64_t *ret_decided,
+			     uint64_t *ret_written)
 {
-	uint64_t n;
-
 	history_writer_handoff(w);
 	pthread_mutex_lock(&w->lock);
-	n = w->added - w->written_seq;
+	*ret_decided = w->added;
+	*ret_written = w->written_seq;
 	pthread_mutex_unlock(&w->lock);
-	return n;
 }
 
 int history_writer_sync(struct history_writer *w, int timeout_ms)

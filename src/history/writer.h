@@ -72,10 +72,12 @@ void history_writer_handoff(struct history_writer *w);
 /* Hands over and waits until everything handed over is written, or the
  * write failed, or TIMEOUT_MS passed. 0, -EIO (failing), -ETIMEDOUT. */
 int history_writer_sync(struct history_writer *w, int timeout_ms);
-/* Hands over the current batch and returns how many events added so far
- * are not in the file yet (waiting, being written, or kept in memory while
- * the file cannot be written). Never waits. */
-uint64_t history_writer_unwritten(struct history_writer *w);
+/* Hands over the current batch; *RET_DECIDED: events added since start,
+ * *RET_WRITTEN: how many of the first of them are in the file (or lost and
+ * counted). Events in between wait, are being written, or are kept in
+ * memory while the file cannot be written. Never waits. */
+void history_writer_progress(struct history_writer *w, uint64_t *ret_decided,
+			     uint64_t *ret_written);
 /* Asks the thread for one retention pass (it repeats while rows remain). */
 void history_writer_retain(struct history_writer *w);
 /* Reads, and clears the 'changed' flag of, the thread's status. */
