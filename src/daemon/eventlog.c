@@ -123,7 +123,7 @@ int eventlog_open(struct daemon *d)
 			 "its own thread%s",
 			 d->cfg.db_path, rows, d->cfg.history_days,
 			 (unsigned long long)d->cfg.history_max_rows,
-			 st.low_priority ? " at idle priority" : "");
+			 st.low_priority ? " at low priority" : "");
 	}
 	return 0;
 }

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,8 +51,8 @@ struct history_writer {
 	bool retain_due;
 	bool stop;
 	bool hurry;        /* someone waits (sync, stop): write at normal priority */
-	bool low_priority; /* runs at SCHED_IDLE or nice 19 when it keeps up */
-	bool idle_now;     /* the thread's: at SCHED_IDLE now */
+	bool low_priority; /* runs at WRITER_NICE when it keeps up */
+	bool idle_now;     /* the thread's: at WRITER_NICE now */
 	uint64_t thread_dropped; /* the thread's history buffer overflowed */
 	struct history_writer_status status; /* dropped: the loop's losses */
 };
@@ -143,7 +142,7 @@ static bool write_round(struct history_writer *w, struct batch **taken, size_t n
 
 /* The thread starts before picketd drops its capabilities (privileges.c),
  * and capabilities are per thread: it drops its own, all but CAP_SYS_NICE
- * (needed to leave SCHED_IDLE to catch up), if it has them at all. */
+ * (needed to go back to nice 0 to catch up), if it has them at all. */
 static void drop_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -164,32 +163,30 @@ static void drop_capabilities(void)
 	syscall(SYS_capset, &hdr, data);
 }
 
-/* The writer yields to everything else: on a busy machine the traffic's
- * threads get the CPU first, and the batches wait (see writer.h).
- * SCHED_IDLE where the kernel allows it, else nice 19 for this thread. */
+/* The writer yields to the traffic: nice WRITER_NICE for this thread, so
+ * on a busy machine it gets a small share of a CPU (about a tenth of what
+ * a normal thread gets), which is enough to keep up at tens of thousands
+ * of rows a second. Not SCHED_IDLE: that gets next to nothing while the
+ * CPUs are busy, and the thread could not even run to raise itself. */
 static bool lower_priority(struct history_writer *w)
 {
-	struct sched_param sp = {0};
-
-	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0) {
-		w->idle_now = true;
-		return true;
-	}
-	return setpriority(PRIO_PROCESS, (id_t)gettid(), 19) == 0;
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE) < 0)
+		return false;
+	w->idle_now = true;
+	return true;
 }
 
-/* Fallen WRITER_CATCH_UP_BATCHES behind: normal priority until caught up,
- * so the batches waiting (what SIGKILL would lose) stay few. Needs
- * CAP_SYS_NICE to leave SCHED_IDLE; without it the thread stays idle. */
+/* Fallen WRITER_CATCH_UP_BATCHES behind, or someone waits: nice 0 until
+ * caught up, so the batches waiting (what SIGKILL would lose) stay few.
+ * Going back up to nice 0 needs CAP_SYS_NICE; without it the thread
+ * stays at WRITER_NICE. */
 static void catch_up(struct history_writer *w, size_t waiting)
 {
-	struct sched_param sp = {0};
-
 	if (w->idle_now && waiting >= WRITER_CATCH_UP_BATCHES) {
-		if (pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp) == 0)
+		if (setpriority(PRIO_PROCESS, (id_t)gettid(), 0) == 0)
 			w->idle_now = false;
 	} else if (!w->idle_now && w->low_priority && waiting <= 1) {
-		if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0)
+		if (setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE) == 0)
 			w->idle_now = true;
 	}
 }
