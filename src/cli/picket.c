@@ -48,6 +48,7 @@ static void usage(FILE *out)
 		"  log [-n N] [--follow] [--json] the last N decisions (default %d); --follow keeps\n"
 		"                                 printing new ones until interrupted\n"
 		"  log [-n N] FILTERS             the last N decisions in the history that match\n"
+		"  log --follow FILTERS           the ring's last N matches, then new ones that match\n"
 		"  stats [--since 24h] [--until T] [--top N]\n"
 		"                                 top executables, hosts, ports; blocked counts\n"
 		"  export [--format csv|json] [FILTERS]\n"
@@ -372,6 +373,8 @@ struct log_out {
 	bool json, follow, header_done;
 	struct table *table; /* without --follow: widths from all rows */
 	long long last_id;   /* highest event id printed (for --follow) */
+	json_t *filter;      /* --follow with filters: matched here */
+	long lines;          /* --follow with filters: the last N matches of the ring */
 };
 
 static void log_event(struct log_out *lo, json_t *ev)
@@ -386,6 +389,8 @@ static void log_event(struct log_out *lo, json_t *ev)
 			return;
 		lo->last_id = json_integer_value(id);
 	}
+	if (lo->filter && !query_match(lo->filter, ev))
+		return;
 	if (lo->json) {
 		print_json(ev, JSON_COMPACT);
 	} else {
@@ -407,11 +412,24 @@ static void log_event(struct log_out *lo, json_t *ev)
 static int log_print_result(struct log_out *lo, json_t *res)
 {
 	json_t *events = json_object_get(res, "events"), *ev;
-	size_t i;
+	size_t i, matches = 0;
 
 	if (!json_is_array(events)) {
 		fprintf(stderr, "picket: events.query: reply without an \"events\" array\n");
 		return EXIT_DAEMON;
+	}
+	if (lo->filter) {
+		/* The ring's events, filtered here: only the last N matches. */
+		json_array_foreach(events, i, ev)
+			matches += query_match(lo->filter, ev);
+		json_array_foreach(events, i, ev) {
+			if (!query_match(lo->filter, ev))
+				continue;
+			if (matches-- > (size_t)lo->lines)
+				continue;
+			log_event(lo, ev);
+		}
+		return 0;
 	}
 	json_array_foreach(events, i, ev)
 		log_event(lo, ev);
@@ -538,17 +556,37 @@ static int cmd_log(struct ctx *ctx, int argc, char **argv)
 		json_decref(query);
 		return usage_error("log: unexpected argument '%s'", argv[optind]);
 	}
-	if (lo.follow && json_object_size(query) > 0) {
-		json_decref(query);
-		return usage_error("log: %s", "--follow cannot be combined with filters (yet)");
-	}
-	json_object_set_new(query, "limit", json_integer(n));
 	if (lo.follow) {
-		r = log_follow(ctx, &lo, query);
+		json_t *ring = json_object();
+
+		/* Filters apply to the stream in this process (the stream has
+		 * none), and to the in-memory ring's events shown first. */
+		if (json_object_size(query) > 0) {
+			lo.filter = query;
+			lo.lines = n;
+			n = LOG_MAX;
+		}
+		json_object_set_new(ring, "limit", json_integer(n));
+		r = log_follow(ctx, &lo, ring);
+		json_decref(ring);
 		json_decref(query);
 		return r;
 	}
-	r = call(ctx, "events.query", query, &res);
+	json_object_set_new(query, "limit", json_integer(n));
+	if (json_object_size(query) > 1) {
+		char err[512];
+
+		/* Filters: the history file. */
+		r = connect_daemon(ctx);
+		if (r == 0 &&
+		    query_history_call(ctx->cl, "events.query", query, &res, err, sizeof(err)) < 0) {
+			fprintf(stderr, "picket: events.query: %s\n", err);
+			r = EXIT_DAEMON;
+		}
+		json_decref(query);
+	} else {
+		r = call(ctx, "events.query", query, &res);
+	}
 	if (r)
 		return r;
 	if (!lo.json)
@@ -572,7 +610,7 @@ static int cmd_stats(struct ctx *ctx, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	json_t *params = json_object(), *res;
-	char *end;
+	char *end, err[512];
 	long top;
 	int o, r;
 
@@ -605,7 +643,12 @@ static int cmd_stats(struct ctx *ctx, int argc, char **argv)
 		json_decref(params);
 		return usage_error("stats: unexpected argument '%s'", argv[optind]);
 	}
-	r = call(ctx, "stats", params, &res);
+	r = connect_daemon(ctx);
+	if (r == 0 && query_history_call(ctx->cl, "stats", params, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "picket: stats: %s\n", err);
+		r = EXIT_DAEMON;
+	}
+	json_decref(params);
 	if (r)
 		return r;
 	if (ctx->json)
@@ -664,7 +707,9 @@ static int cmd_export(struct ctx *ctx, int argc, char **argv)
 	else
 		fputs("[", stdout);
 	while (more) {
-		if (client_call(ctx->cl, "export", params, &res, err, sizeof(err)) < 0) {
+		/* The first page waits for what is not written yet. */
+		if ((first ? query_history_call(ctx->cl, "export", params, &res, err, sizeof(err))
+			   : client_call(ctx->cl, "export", params, &res, err, sizeof(err))) < 0) {
 			fprintf(stderr, "picket: export: %s\n", err);
 			r = EXIT_DAEMON;
 			break;

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cli/query.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "cli/client.h"
 
 int query_parse_time(const char *s, time_t now, long long *ret)
 {
@@ -109,6 +113,98 @@ int query_filter_opt(const char *cmd, int opt, const char *arg, json_t *params)
 	}
 }
 
+int query_history_call(struct client *cl, const char *method, json_t *params, json_t **ret_result,
+		       char *err, size_t errsz)
+{
+	json_t *res = NULL;
+	json_int_t target = -1, missing = 0;
+	int r;
+
+	/* Wait for the decisions made up to the first request, not for
+	 * "nothing unwritten": with traffic going on there always is some. */
+	for (int waited = 0;; waited += 50) {
+		json_int_t written;
+
+		r = client_call(cl, method, params, &res, err, errsz);
+		if (r < 0)
+			return r;
+		written = json_integer_value(json_object_get(res, "written"));
+		if (target < 0)
+			target = json_integer_value(json_object_get(res, "decided"));
+		missing = target - written;
+		if (missing <= 0 || waited >= QUERY_WAIT_MS)
+			break;
+		json_decref(res);
+		res = NULL;
+		usleep(50 * 1000);
+	}
+	if (missing > 0)
+		fprintf(stderr,
+			"picket: %s: the %" JSON_INTEGER_FORMAT " newest decisions are not in the "
+			"history file yet (picketd is behind or cannot write it)\n",
+			method, missing);
+	*ret_result = res;
+	return 0;
+}
+
+static bool same_ip(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+
+	if (inet_pton(AF_INET, a, x) == 1 && inet_pton(AF_INET, b, y) == 1)
+		return memcmp(x, y, 4) == 0;
+	if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
+		return memcmp(x, y, 16) == 0;
+	return false;
+}
+
+static bool str_is(json_t *ev, const char *key, const char *want)
+{
+	const char *have = json_string_value(json_object_get(ev, key));
+
+	return have && strcmp(have, want) == 0;
+}
+
+/* "2026-11-23T10:00:00.123Z" -> epoch seconds; -1 if not that shape. */
+static long long event_time(json_t *ev)
+{
+	const char *s = json_string_value(json_object_get(ev, "time"));
+	struct tm tm = {0};
+	const char *e = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+
+	return e ? (long long)timegm(&tm) : -1;
+}
+
+bool query_match(json_t *params, json_t *ev)
+{
+	const char *exe = json_string_value(json_object_get(params, "exe"));
+	const char *host = json_string_value(json_object_get(params, "host"));
+	const char *action = json_string_value(json_object_get(params, "action"));
+	const char *rule = json_string_value(json_object_get(params, "rule"));
+	json_t *port = json_object_get(params, "port");
+	json_t *since = json_object_get(params, "since"), *until = json_object_get(params, "until");
+
+	if (exe && !str_is(ev, "process_path", exe))
+		return false;
+	if (host && !str_is(ev, "dst_host", host)) {
+		const char *ip = json_string_value(json_object_get(ev, "dst_ip"));
+
+		if (!ip || !same_ip(host, ip))
+			return false;
+	}
+	if (port && json_integer_value(json_object_get(ev, "dst_port")) != json_integer_value(port))
+		return false;
+	if (action && !str_is(ev, "action", action))
+		return false;
+	if (rule && !str_is(ev, "rule", rule))
+		return false;
+	if (since && event_time(ev) < json_integer_value(since))
+		return false;
+	if (until && event_time(ev) >= json_integer_value(until))
+		return false;
+	return true;
+}
+
 static void print_top(FILE *out, const char *title, json_t *arr, const char *key,
 		      const char *key2)
 {
@@ -168,7 +264,7 @@ void print_stats(json_t *st, FILE *out)
 static const char *const csv_cols[] = {
 	"id",       "time",     "action",   "reason",       "rule",         "protocol",
 	"src_ip",   "src_port", "dst_ip",   "dst_port",     "dst_host",     "pid",
-	"uid",      "process_path", "process_args", "iface_out", NULL,
+	"uid",      "process_path", "process_args", "iface_out", "package", NULL,
 };
 
 void csv_header(FILE *out)

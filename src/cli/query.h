@@ -42,6 +42,23 @@ int query_parse_time(const char *s, time_t now, long long *ret);
  * prints "picket: CMD: ..." and returns -EINVAL. */
 int query_filter_opt(const char *cmd, int opt, const char *arg, json_t *params);
 
+/*
+ * Calls a history METHOD (events.query with filters, stats, export) on CL.
+ * picketd answers at once with what is in the file and says how far the
+ * file is ("decided", "written": counts since it started); this asks again
+ * every 50 ms, for at most QUERY_WAIT_MS, until the decisions made before
+ * the first request are written, then notes on stderr what is missing. As client_call() otherwise.
+ */
+#define QUERY_WAIT_MS 3000
+struct client;
+int query_history_call(struct client *cl, const char *method, json_t *params, json_t **ret_result,
+		       char *err, size_t errsz);
+
+/* Whether event object EV (as events.query and the stream give it)
+ * matches the filters in PARAMS (as query_filter_opt() builds them):
+ * `picket log --follow` filters the live stream with it. */
+bool query_match(json_t *params, json_t *ev);
+
 /* `picket stats`: the summary object of the stats method as text. */
 void print_stats(json_t *stats, FILE *out);
 

@@ -9,8 +9,16 @@
 
 #include "packet/packet.h"
 
+/* A stored event and the buffer its strings live in: kept across
+ * overwrites, so the verdict path copies bytes instead of allocating. */
+struct slot {
+	struct event ev;
+	char *buf;
+	size_t cap;
+};
+
 struct events {
-	struct event *ring;
+	struct slot *ring;
 	size_t capacity;
 	size_t count; /* valid entries, at most capacity */
 	size_t head;  /* next slot to write */
@@ -32,14 +40,17 @@ static const char *const reason_names[] = {
 	[EVENT_REASON_PROMPT_LIMIT] = "prompt limit",
 };
 
-const char *event_reason_name(enum event_reason r)
-{
-	return reason_names[r];
-}
 
 const char *event_action_name(enum event_action a)
 {
-	return action_names[a];
+	return (size_t)a < sizeof(action_names) / sizeof(action_names[0]) ? action_names[a] : "?";
+}
+
+const char *event_reason_name(enum event_reason r)
+{
+	return (size_t)r < sizeof(reason_names) / sizeof(reason_names[0]) && reason_names[r]
+		       ? reason_names[r]
+		       : "?";
 }
 
 struct events *events_new(size_t capacity)
@@ -58,51 +69,64 @@ struct events *events_new(size_t capacity)
 	return ev;
 }
 
-/* The ring owns the strings of stored events (see events.h). */
-static void free_owned(const char *s)
-{
-	free((char *)(uintptr_t)s);
-}
-
-static void event_clear(struct event *e)
-{
-	free_owned(e->rule);
-	free_owned(e->process_path);
-	free_owned(e->process_args);
-	free_owned(e->dst_host);
-	memset(e, 0, sizeof(*e));
-}
-
 void events_free(struct events *ev)
 {
 	if (!ev)
 		return;
 	for (size_t i = 0; i < ev->capacity; i++)
-		event_clear(&ev->ring[i]);
+		free(ev->ring[i].buf);
 	free(ev->ring);
 	free(ev);
 }
 
-static char *dup_or_null(const char *s)
+static size_t str_size(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	return s ? strnlen(s, EVENTS_STR_MAX) + 1 : 0;
+}
+
+static const char *put(char **p, const char *s)
+{
+	size_t n;
+	char *d = *p;
+
+	if (!s)
+		return NULL;
+	n = strnlen(s, EVENTS_STR_MAX);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*p = d + n + 1;
+	return d;
 }
 
 const struct event *events_add(struct events *ev, const struct event *e)
 {
-	struct event *slot = &ev->ring[ev->head];
+	struct slot *slot = &ev->ring[ev->head];
+	size_t need = str_size(e->rule) + str_size(e->process_path) + str_size(e->process_args) +
+		      str_size(e->dst_host) + str_size(e->package);
+	char *p;
 
-	event_clear(slot);
-	*slot = *e;
-	slot->rule = dup_or_null(e->rule);
-	slot->process_path = dup_or_null(e->process_path);
-	slot->process_args = dup_or_null(e->process_args);
-	slot->dst_host = dup_or_null(e->dst_host);
-	slot->id = ev->next_id++;
+	if (need > slot->cap) {
+		/* Grown in steps so a slot settles at its size. */
+		size_t cap = need < 256 ? 256 : need * 2;
+		char *b = realloc(slot->buf, cap);
+
+		if (!b)
+			return NULL;
+		slot->buf = b;
+		slot->cap = cap;
+	}
+	p = slot->buf;
+	slot->ev = *e;
+	slot->ev.rule = put(&p, e->rule);
+	slot->ev.process_path = put(&p, e->process_path);
+	slot->ev.process_args = put(&p, e->process_args);
+	slot->ev.dst_host = put(&p, e->dst_host);
+	slot->ev.package = put(&p, e->package);
+	slot->ev.id = ev->next_id++;
 	ev->head = (ev->head + 1) % ev->capacity;
 	if (ev->count < ev->capacity)
 		ev->count++;
-	return slot;
+	return &slot->ev;
 }
 
 uint64_t events_last_id(const struct events *ev)
@@ -126,7 +150,7 @@ json_t *event_to_json(const struct event *e)
 	json_object_set_new(o, "id", json_integer((json_int_t)e->id));
 	json_object_set_new(o, "time", json_string(ts));
 	json_object_set_new(o, "action", json_string(action_names[e->action]));
-	json_object_set_new(o, "reason", json_string(reason_names[e->reason]));
+	json_object_set_new(o, "reason", json_string(event_reason_name(e->reason)));
 	json_object_set_new(o, "rule", e->rule ? json_string(e->rule) : json_null());
 	/* Always a string, the number for protocols without a name ("253"),
 	 * which is also how a rule's protocol operand names them. */
@@ -150,6 +174,7 @@ json_t *event_to_json(const struct event *e)
 	json_object_set_new(o, "process_args",
 			    e->process_args ? json_string(e->process_args) : json_null());
 	json_object_set_new(o, "iface_out", json_string(e->iface_out));
+	json_object_set_new(o, "package", e->package ? json_string(e->package) : json_null());
 	if (e->flow.proto == IPPROTO_ICMP || e->flow.proto == IPPROTO_ICMPV6) {
 		json_object_set_new(o, "icmp_type", json_integer(e->flow.icmp_type));
 		json_object_set_new(o, "icmp_id", json_integer(e->flow.echo_id));
@@ -167,13 +192,13 @@ json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit)
 
 	/* Events are stored in id order. Without AFTER_ID: the newest LIMIT.
 	 * With it: the first LIMIT after it, so a client can page forward. */
-	while (skip < ev->count && ev->ring[(start + skip) % ev->capacity].id <= after_id)
+	while (skip < ev->count && ev->ring[(start + skip) % ev->capacity].ev.id <= after_id)
 		skip++;
 	if (after_id == 0 && ev->count - skip > limit)
 		skip = ev->count - limit;
 	if (end - skip > limit)
 		end = skip + limit;
 	for (size_t i = skip; i < end; i++)
-		json_array_append_new(arr, event_to_json(&ev->ring[(start + i) % ev->capacity]));
+		json_array_append_new(arr, event_to_json(&ev->ring[(start + i) % ev->capacity].ev));
 	return arr;
 }

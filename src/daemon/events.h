@@ -14,18 +14,18 @@
 #include "common/flow.h"
 
 #define EVENTS_MAX 10000
+#define EVENTS_STR_MAX 4096 /* bytes kept of each string */
 
 enum event_action { EVENT_ALLOW, EVENT_DENY, EVENT_REJECT };
-/* Why the action was taken: a rule; the default action (prompting off);
- * a prompter's answer; nobody answered in time; no prompter was connected
- * (or the last one left); too many prompts were pending. */
+/* Why the action was taken; event_reason_name() gives the text stored in
+ * the history and sent to UIs. */
 enum event_reason {
-	EVENT_REASON_RULE,
-	EVENT_REASON_DEFAULT,
-	EVENT_REASON_PROMPT,
-	EVENT_REASON_PROMPT_TIMEOUT,
-	EVENT_REASON_NO_UI,
-	EVENT_REASON_PROMPT_LIMIT,
+	EVENT_REASON_RULE,           /* "rule": a rule matched */
+	EVENT_REASON_DEFAULT,        /* "default": no rule, the default action */
+	EVENT_REASON_PROMPT,         /* "prompt": a UI answered a prompt */
+	EVENT_REASON_PROMPT_TIMEOUT, /* "prompt timeout": nobody answered in time */
+	EVENT_REASON_NO_UI,          /* "no UI": no prompter connected */
+	EVENT_REASON_PROMPT_LIMIT,   /* "prompt limit": too many prompts pending */
 };
 
 struct event {
@@ -43,6 +43,7 @@ struct event {
 	const char *process_path; /* PROC_UNKNOWN_PATH when not known */
 	const char *process_args; /* NULL when not known */
 	const char *dst_host;     /* NULL when not known */
+	const char *package;      /* package owning the executable; NULL when not known */
 	char iface_out[16];
 };
 
@@ -50,8 +51,10 @@ struct events;
 
 struct events *events_new(size_t capacity);
 void events_free(struct events *ev);
-/* Store a copy of E (strings duplicated), assigning its id. Returns the
- * stored event (valid until it is overwritten) or NULL when out of memory. */
+/* Store a copy of E (strings copied into the slot's own buffer, which is
+ * reused: no allocation once the ring has warmed up), assigning its id.
+ * Strings are cut to EVENTS_STR_MAX bytes. Returns the stored event (valid
+ * until it is overwritten) or NULL when out of memory. */
 const struct event *events_add(struct events *ev, const struct event *e);
 
 /* Events as a JSON array, oldest first: with AFTER_ID 0 the newest LIMIT;

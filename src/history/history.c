@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The history's storage side: opening (creating, migrating, moving a
- * corrupt file aside), the pending buffer, batched writes, retention.
+ * corrupt file aside), the pending buffer, batched writes. Retention and
+ * the rollup are in retain.c, string ids in intern.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,9 +14,7 @@
 
 #include "history/history-int.h"
 
-#define RETAIN_CHUNK 1000      /* rows per DELETE: short transactions */
 #define HISTORY_CACHE_KB "32768" /* SQLite page cache */
-#define RETAIN_BUDGET_MS 50    /* per history_retain() call */
 #define BUSY_TIMEOUT_MS 50     /* another process holds the lock: retry later */
 
 struct pending {
@@ -51,12 +50,61 @@ static const char *const migrations[HISTORY_SCHEMA_VERSION] = {
 	/* 1 -> 2: the package owning the executable; filter by rule */
 	"ALTER TABLE events ADD COLUMN package TEXT;"
 	"CREATE INDEX events_rule ON events(rule);",
+	/* 2 -> 3: cheap rows. Repeated strings once in strs, referenced by
+	 * id; integer indexes; a partial index for the rare blocked actions;
+	 * the hourly rollup for stats (filled from the rows by migrate()). */
+	"CREATE TABLE strs (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE,"
+	" last_ms INTEGER NOT NULL);"
+	"INSERT INTO strs (s, last_ms) SELECT s, max(t) FROM ("
+	" SELECT exe AS s, time_ms AS t FROM events"
+	" UNION ALL SELECT cmdline, time_ms FROM events WHERE cmdline IS NOT NULL"
+	" UNION ALL SELECT rule, time_ms FROM events WHERE rule IS NOT NULL"
+	" UNION ALL SELECT dst_host, time_ms FROM events WHERE dst_host IS NOT NULL"
+	" UNION ALL SELECT package, time_ms FROM events WHERE package IS NOT NULL)"
+	" GROUP BY s;"
+	"CREATE TABLE events3 ("
+	" id INTEGER PRIMARY KEY,"
+	" time_ms INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" rule_id INTEGER,"
+	" protocol TEXT NOT NULL,"
+	" src_ip TEXT, src_port INTEGER,"
+	" dst_ip TEXT, dst_port INTEGER,"
+	" host_id INTEGER,"
+	" pid INTEGER, uid INTEGER,"
+	" exe_id INTEGER NOT NULL,"
+	" cmdline_id INTEGER,"
+	" iface_out TEXT,"
+	" package_id INTEGER);"
+	"INSERT INTO events3 SELECT e.id, e.time_ms, e.action, e.reason,"
+	" (SELECT id FROM strs WHERE s = e.rule), e.protocol, e.src_ip, e.src_port,"
+	" e.dst_ip, e.dst_port, (SELECT id FROM strs WHERE s = e.dst_host), e.pid, e.uid,"
+	" (SELECT id FROM strs WHERE s = e.exe), (SELECT id FROM strs WHERE s = e.cmdline),"
+	" e.iface_out, (SELECT id FROM strs WHERE s = e.package) FROM events e;"
+	"DROP TABLE events;"
+	"ALTER TABLE events3 RENAME TO events;"
+	"CREATE INDEX events_time ON events(time_ms);"
+	"CREATE INDEX events_exe ON events(exe_id);"
+	"CREATE INDEX events_host ON events(host_id);"
+	"CREATE INDEX events_dst_ip ON events(dst_ip);"
+	"CREATE INDEX events_port ON events(dst_port);"
+	"CREATE INDEX events_rule ON events(rule_id);"
+	"CREATE INDEX events_blocked ON events(action) WHERE action != 'allow';"
+	/* key: a string id (integer) or text, so no type (no affinity). */
+	"CREATE TABLE rollup (kind INTEGER NOT NULL, span INTEGER NOT NULL,"
+	" bucket INTEGER NOT NULL, key NOT NULL, port INTEGER NOT NULL,"
+	" n INTEGER NOT NULL, blocked INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, span, bucket, key, port)) WITHOUT ROWID;",
 };
 
 static const char insert_sql[] =
-	"INSERT INTO events (time_ms, action, reason, rule, protocol, src_ip, src_port, dst_ip,"
-	" dst_port, dst_host, pid, uid, exe, cmdline, iface_out)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+	"INSERT INTO events (time_ms, action, reason, rule_id, protocol, src_ip, src_port, dst_ip,"
+	" dst_port, host_id, pid, uid, exe_id, cmdline_id, iface_out, package_id)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char str_find_sql[] = "SELECT id, last_ms FROM strs WHERE s = ?1";
+static const char str_add_sql[] = "INSERT INTO strs (s, last_ms) VALUES (?1, ?2)";
+static const char str_touch_sql[] = "UPDATE strs SET last_ms = ?1 WHERE id = ?2 AND last_ms < ?1";
 
 int64_t history_now_ms(void)
 {
@@ -137,7 +185,12 @@ int history_new(const char *path, const struct history_limits *lim, struct histo
 static void close_db(struct history *h)
 {
 	sqlite3_finalize(h->insert);
-	h->insert = NULL;
+	sqlite3_finalize(h->str_find);
+	sqlite3_finalize(h->str_add);
+	sqlite3_finalize(h->str_touch);
+	h->insert = h->str_find = h->str_add = h->str_touch = NULL;
+	rollup_finalize(h);
+	intern_forget(h);
 	sqlite3_close_v2(h->db);
 	h->db = NULL;
 }
@@ -147,6 +200,7 @@ void history_free(struct history *h)
 	if (!h)
 		return;
 	close_db(h);
+	intern_free(h);
 	if (h->ring) {
 		for (size_t i = 0; i < h->count; i++)
 			free(h->ring[(h->head + HISTORY_PENDING_MAX - h->count + i) %
@@ -157,7 +211,7 @@ void history_free(struct history *h)
 	free(h);
 }
 
-/* Queries run on the daemon's only thread: stop one that takes too long. */
+/* Queries run on the daemon's loop thread: stop one that takes too long. */
 static int progress(void *ud)
 {
 	struct history *h = ud;
@@ -196,6 +250,8 @@ static int migrate(struct history *h, char *msg, size_t msgsz)
 		rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(h->db, migrations[v], NULL, NULL, NULL);
+		if (rc == SQLITE_OK && v == 2)
+			rc = rollup_sub(h, 1, 0, INT64_MAX, INT64_MAX);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
@@ -205,6 +261,7 @@ static int migrate(struct history *h, char *msg, size_t msgsz)
 			snprintf(what, sizeof(what), "migrating the schema from version %d", v);
 			r = history_sql_fail(h, rc, what, msg, msgsz);
 			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+			rollup_finalize(h);
 			return r;
 		}
 	}
@@ -274,8 +331,18 @@ static int open_once(struct history *h, char *msg, size_t msgsz)
 	}
 	r = migrate(h, msg, msgsz);
 	if (r == 0) {
+		/* Prepared once per connection: parsing costs more than a row. */
 		rc = sqlite3_prepare_v3(h->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT,
 					&h->insert, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v3(h->db, str_find_sql, -1, SQLITE_PREPARE_PERSISTENT,
+						&h->str_find, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v3(h->db, str_add_sql, -1, SQLITE_PREPARE_PERSISTENT,
+						&h->str_add, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v3(h->db, str_touch_sql, -1, SQLITE_PREPARE_PERSISTENT,
+						&h->str_touch, NULL);
 		if (rc != SQLITE_OK)
 			r = history_sql_fail(h, rc, "prepare", msg, msgsz);
 	}
@@ -355,7 +422,7 @@ int history_append(struct history *h, const struct history_event *e)
 {
 	const char *const strs[] = {e->action,   e->reason, e->rule, e->protocol,
 				    e->src_ip,   e->dst_ip, e->dst_host, e->exe,
-				    e->cmdline,  e->iface_out};
+				    e->cmdline,  e->iface_out, e->package};
 	size_t len = 0;
 	struct pending *p;
 	char *d;
@@ -377,6 +444,7 @@ int history_append(struct history *h, const struct history_event *e)
 	p->ev.exe = put(&d, e->exe);
 	p->ev.cmdline = put(&d, e->cmdline);
 	p->ev.iface_out = put(&d, e->iface_out);
+	p->ev.package = put(&d, e->package);
 
 	if (h->count == HISTORY_PENDING_MAX) {
 		/* Full (the file cannot be written): keep the newest. head is
@@ -404,7 +472,7 @@ uint64_t history_dropped(const struct history *h)
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, i, s, (int)strnlen(s, HISTORY_STR_MAX), SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
@@ -417,73 +485,121 @@ static void bind_int(sqlite3_stmt *st, int i, int64_t v, bool known)
 		sqlite3_bind_null(st, i);
 }
 
+/* Binds the id of string S (NULL for NULL; *RET_ID 0). */
+static int bind_str(struct history *h, int i, const char *s, int64_t t_ms, int64_t *ret_id)
+{
+	int64_t id = 0;
+	int rc = SQLITE_OK;
+
+	if (s)
+		rc = intern_id(h, s, t_ms, &id);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (s)
+		sqlite3_bind_int64(h->insert, i, id);
+	else
+		sqlite3_bind_null(h->insert, i);
+	if (ret_id)
+		*ret_id = id;
+	return SQLITE_OK;
+}
+
 static int insert_one(struct history *h, const struct history_event *e)
 {
 	sqlite3_stmt *st = h->insert;
+	const char *action = e->action ? e->action : "allow";
+	const char *protocol = e->protocol ? e->protocol : "";
+	int64_t exe_id = 0, host_id = 0;
 	int rc;
 
 	sqlite3_bind_int64(st, 1, e->time_ms);
-	bind_text(st, 2, e->action ? e->action : "allow");
+	bind_text(st, 2, action);
 	bind_text(st, 3, e->reason ? e->reason : "default");
-	bind_text(st, 4, e->rule);
-	bind_text(st, 5, e->protocol ? e->protocol : "");
+	bind_text(st, 5, protocol);
 	bind_text(st, 6, e->src_ip);
 	bind_int(st, 7, e->src_port, e->src_port >= 0);
 	bind_text(st, 8, e->dst_ip);
 	bind_int(st, 9, e->dst_port, e->dst_port >= 0);
-	bind_text(st, 10, e->dst_host);
 	bind_int(st, 11, e->pid, e->pid > 0);
 	bind_int(st, 12, e->uid, e->uid >= 0);
-	bind_text(st, 13, e->exe ? e->exe : "unknown");
-	bind_text(st, 14, e->cmdline);
 	bind_text(st, 15, e->iface_out);
-	rc = sqlite3_step(st);
+	rc = bind_str(h, 4, e->rule, e->time_ms, NULL);
+	if (rc == SQLITE_OK)
+		rc = bind_str(h, 10, e->dst_host, e->time_ms, &host_id);
+	if (rc == SQLITE_OK)
+		rc = bind_str(h, 13, e->exe ? e->exe : "unknown", e->time_ms, &exe_id);
+	if (rc == SQLITE_OK)
+		rc = bind_str(h, 14, e->cmdline, e->time_ms, NULL);
+	if (rc == SQLITE_OK)
+		rc = bind_str(h, 16, e->package, e->time_ms, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if (rc == SQLITE_DONE)
+		rc = rollup_count(h, e, action, protocol, exe_id, host_id);
+	return rc;
 }
 
-static int write_pending(struct history *h, char *msg, size_t msgsz)
+static const struct history_event *pending_at(const struct history *h, size_t i)
 {
 	size_t tail = (h->head + HISTORY_PENDING_MAX - h->count) % HISTORY_PENDING_MAX;
+
+	return &h->ring[(tail + i) % HISTORY_PENDING_MAX]->ev;
+}
+
+/* One transaction: the buffered events, then EV[0..N-1], their rollup
+ * counts and their strings' last use. */
+static int write_txn(struct history *h, const struct history_event *ev, size_t n, char *msg,
+		     size_t msgsz)
+{
 	int rc, r;
 
 	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	for (size_t i = 0; rc == SQLITE_OK && i < h->count; i++)
-		rc = insert_one(h, &h->ring[(tail + i) % HISTORY_PENDING_MAX]->ev);
+	for (size_t i = 0; rc == SQLITE_OK && i < h->count + n; i++)
+		rc = insert_one(h, i < h->count ? pending_at(h, i) : &ev[i - h->count]);
+	if (rc == SQLITE_OK)
+		rc = rollup_store(h);
+	if (rc == SQLITE_OK)
+		rc = intern_store(h);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		r = history_sql_fail(h, rc, "write", msg, msgsz);
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		/* Ids added in the rolled-back transaction are gone, and so
+		 * are its counts. */
+		intern_forget(h);
+		rollup_forget(h);
 		return r;
 	}
-	r = (int)h->count;
+	r = (int)(h->count + n);
 	for (size_t i = 0; i < h->count; i++) {
-		free(h->ring[(tail + i) % HISTORY_PENDING_MAX]);
-		h->ring[(tail + i) % HISTORY_PENDING_MAX] = NULL;
+		size_t slot = (h->head + HISTORY_PENDING_MAX - h->count + i) % HISTORY_PENDING_MAX;
+		free(h->ring[slot]);
+		h->ring[slot] = NULL;
 	}
 	h->count = 0;
 	return r;
 }
 
-int history_flush(struct history *h, char *msg, size_t msgsz)
+int history_write(struct history *h, const struct history_event *ev, size_t n, char *msg,
+		  size_t msgsz)
 {
 	char notice[8800] = "", aside[4200];
 	int r;
 
 	msg[0] = '\0';
-	if (h->count == 0 && h->db)
+	if (h->count + n == 0 && h->db)
 		return 0;
 	r = history_open(h, notice, sizeof(notice));
 	if (r < 0) {
 		snprintf(msg, msgsz, "%s", notice);
-		return r;
+		goto keep;
 	}
-	r = write_pending(h, msg, msgsz);
+	r = write_txn(h, ev, n, msg, msgsz);
 	if (r == -EBADMSG) {
 		/* Found corrupt while writing: start a new file now, the
-		 * events are still buffered. */
+		 * events are still here. */
 		close_db(h);
 		if (move_aside(h, aside, sizeof(aside)) == 0) {
 			snprintf(notice, sizeof(notice),
@@ -491,92 +607,27 @@ int history_flush(struct history *h, char *msg, size_t msgsz)
 				 h->path, msg, aside);
 			r = history_open(h, msg, msgsz);
 			if (r == 0)
-				r = write_pending(h, msg, msgsz);
+				r = write_txn(h, ev, n, msg, msgsz);
 		}
 	} else if (r < 0 && r != -EBUSY) {
 		/* A connection that failed to write (read-only, disk full) may
 		 * stay in that state: reopen on the next try. */
 		close_db(h);
 	}
-	if (r >= 0)
+	if (r >= 0) {
 		snprintf(msg, msgsz, "%s", notice);
+		return r;
+	}
+keep:
+	for (size_t i = 0; i < n; i++)
+		if (history_append(h, &ev[i]) < 0)
+			h->dropped++;
 	return r;
 }
 
-/* Runs a chunked DELETE bound to VALUE until it deletes less than a chunk
- * or the budget is spent. */
-static int delete_chunks(struct history *h, const char *sql, int64_t value, int64_t deadline,
-			 int *deleted, bool *more, char *msg, size_t msgsz)
+int history_flush(struct history *h, char *msg, size_t msgsz)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
-
-	while (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, value);
-		sqlite3_bind_int(st, 2, RETAIN_CHUNK);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			break;
-		rc = SQLITE_OK;
-		*deleted += sqlite3_changes(h->db);
-		if (sqlite3_changes(h->db) < RETAIN_CHUNK)
-			break;
-		if (history_now_ms() > deadline) {
-			*more = true;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK)
-		return history_sql_fail(h, rc, "retention", msg, msgsz);
-	return 0;
-}
-
-int history_retain(struct history *h, time_t now, bool *ret_more, char *msg, size_t msgsz)
-{
-	int64_t deadline = history_now_ms() + RETAIN_BUDGET_MS;
-	bool more = false;
-	int deleted = 0, r;
-
-	msg[0] = '\0';
-	if (!h->db) {
-		r = history_open(h, msg, msgsz);
-		if (r < 0)
-			return r;
-	}
-	if (h->lim.days) {
-		r = delete_chunks(h,
-				  "DELETE FROM events WHERE id IN (SELECT id FROM events"
-				  " WHERE time_ms < ?1 LIMIT ?2)",
-				  ((int64_t)now - (int64_t)h->lim.days * 86400) * 1000, deadline,
-				  &deleted, &more, msg, msgsz);
-		if (r < 0)
-			return r;
-	}
-	if (h->lim.max_rows && !more) {
-		sqlite3_stmt *st = NULL;
-		int64_t max_id = 0;
-		int rc = sqlite3_prepare_v2(h->db, "SELECT max(id) FROM events", -1, &st, NULL);
-
-		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-			max_id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-		/* Ids grow by one per row and only the oldest are deleted, so
-		 * the newest max_rows rows are those above max_id - max_rows
-		 * (with gaps, fewer: the bound still holds). */
-		if (max_id > (int64_t)h->lim.max_rows) {
-			r = delete_chunks(h,
-					  "DELETE FROM events WHERE id IN (SELECT id FROM events"
-					  " WHERE id <= ?1 ORDER BY id LIMIT ?2)",
-					  max_id - (int64_t)h->lim.max_rows, deadline, &deleted, &more,
-					  msg, msgsz);
-			if (r < 0)
-				return r;
-		}
-	}
-	*ret_more = more;
-	return deleted;
+	return history_write(h, NULL, 0, msg, msgsz);
 }
 
 int64_t history_count(struct history *h)

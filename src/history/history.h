@@ -4,10 +4,21 @@
  * Connection history: every decision as a row of an SQLite database (WAL),
  * written in batches, off the verdict path.
  *
- * history_append() only copies the event into a bounded in-memory buffer
- * (no I/O); history_flush() writes what is buffered in one transaction.
- * The daemon calls flush from its loop on a timer and when the buffer
- * holds HISTORY_BATCH events, never between a packet and its verdict.
+ * history_write() writes an array of events in one transaction, straight
+ * from the caller's memory; only when that fails are they copied into a
+ * bounded in-memory buffer (history_append() buffers without writing,
+ * history_flush() writes what is buffered). The daemon's writer thread
+ * (writer.h) is the only writer; queries use their own connection.
+ *
+ * Rows are cheap to write (schema v3): the repeated strings (executable,
+ * command line, rule, host name, package) live once in a table of their
+ * own, referenced by id, with an in-memory id cache on the writing
+ * connection (HISTORY_INTERN_MAX strings); the events table has an index
+ * per filter (time, executable, host, address, port, rule, and a partial
+ * one on blocked actions); a rollup table counts events per hour x
+ * executable / host / port x action, kept by the writer in the same
+ * transaction as the rows (and decremented by retention), so stats over
+ * days read a few hundred rollup rows instead of every event.
  *
  * When the database cannot be opened or written (read-only, disk full,
  * corrupt, missing directory), events stay buffered, the newest
@@ -23,11 +34,15 @@
  * Bounds: HISTORY_PENDING_MAX buffered events; strings cut to
  * HISTORY_STR_MAX bytes; query results at most HISTORY_QUERY_MAX rows;
  * a query that runs longer than HISTORY_QUERY_BUDGET_MS is interrupted
- * (-ETIMEDOUT): queries run on the daemon's only thread.
+ * (-ETIMEDOUT): the daemon runs queries on its loop thread, so this bounds
+ * how long a query can hold the verdict path up (the indexes and the
+ * rollup keep a filtered query or a summary over 1,000,000 rows at a few
+ * ms, see bench/history.c).
  *
  * Errors are -errno: -EROFS (read-only), -ENOSPC (disk full), -EBADMSG
  * (corrupt), -EBUSY (locked by another process), -EIO, -ENOMEM, ... and
- * an error text in MSG where a function takes one. Not thread-safe.
+ * an error text in MSG where a function takes one. Not thread-safe: one
+ * struct history per thread.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -35,12 +50,13 @@
 #include <stdint.h>
 #include <time.h>
 
-#define HISTORY_SCHEMA_VERSION 2
+#define HISTORY_SCHEMA_VERSION 3
 #define HISTORY_BATCH 512            /* the daemon flushes at this many */
 #define HISTORY_PENDING_MAX 50000    /* buffered while the file cannot be written */
 #define HISTORY_STR_MAX 4096
 #define HISTORY_QUERY_MAX 10000
-#define HISTORY_QUERY_BUDGET_MS 2000
+#define HISTORY_QUERY_BUDGET_MS 200
+#define HISTORY_INTERN_MAX 24576    /* strings in the writer's id cache */
 #define HISTORY_TOP_MAX 100
 
 struct history;
@@ -63,6 +79,7 @@ struct history_event {
 	const char *exe;
 	const char *cmdline;
 	const char *iface_out;
+	const char *package;   /* NULL: not known */
 };
 
 /* A query's filters; zero/NULL members do not filter. */
@@ -100,6 +117,16 @@ int history_open(struct history *h, char *msg, size_t msgsz);
  * When the buffer is full the oldest buffered event is dropped. */
 int history_append(struct history *h, const struct history_event *e);
 size_t history_pending(const struct history *h);
+
+/*
+ * Writes what is buffered and then EV[0..N-1] in one transaction (opening
+ * the database if needed), reading EV in place. Returns the rows written
+ * (MSG may hold a notice), or -errno with MSG set: then EV's events were
+ * copied into the buffer (the newest HISTORY_PENDING_MAX are kept) and the
+ * next write or flush tries again.
+ */
+int history_write(struct history *h, const struct history_event *ev, size_t n, char *msg,
+		  size_t msgsz);
 /* Events dropped because the buffer was full, since history_new(). */
 uint64_t history_dropped(const struct history *h);
 

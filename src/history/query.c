@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The history's reading side: filtered queries and summaries. Every
- * filter is a bound parameter (never text in the SQL) and has an index.
+ * filter is a bound parameter (never text in the SQL) and has an index;
+ * summaries read the hourly rollup.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,10 +17,18 @@
 /* Parameter numbers, fixed so binding does not depend on which filters
  * are present (binding an unused number is harmless). */
 enum { P_SINCE = 1, P_UNTIL, P_EXE, P_HOST, P_PORT, P_ACTION, P_RULE, P_AFTER, P_LIMIT };
+_Static_assert(P_EXE == 3 && P_HOST == 4 && P_RULE == 7, "STR_ID() numbers below");
 
+/* The row with its strings (intern.c): every id is a primary key lookup. */
 static const char columns[] =
-	"id, time_ms, action, reason, rule, protocol, src_ip, src_port, dst_ip, dst_port,"
-	" dst_host, pid, uid, exe, cmdline, iface_out, package";
+	"e.id, e.time_ms, e.action, e.reason, r.s, e.protocol, e.src_ip, e.src_port, e.dst_ip,"
+	" e.dst_port, h.s, e.pid, e.uid, x.s, c.s, e.iface_out, p.s FROM events e"
+	" LEFT JOIN strs r ON r.id = e.rule_id LEFT JOIN strs h ON h.id = e.host_id"
+	" LEFT JOIN strs x ON x.id = e.exe_id LEFT JOIN strs c ON c.id = e.cmdline_id"
+	" LEFT JOIN strs p ON p.id = e.package_id";
+/* A filter on a string column compares ids: the string's id is looked up
+ * once (NULL when no row has it, which matches nothing). */
+#define STR_ID(param) "(SELECT id FROM strs WHERE s = ?" #param ")" 
 
 static json_t *col_text(sqlite3_stmt *st, int i)
 {
@@ -75,9 +84,9 @@ static void add_time_range(char *sql, size_t sz, int64_t since, int64_t until)
 	size_t n = strlen(sql);
 
 	if (since)
-		n += (size_t)snprintf(sql + n, sz - n, " AND time_ms >= ?%d", P_SINCE);
+		n += (size_t)snprintf(sql + n, sz - n, " AND e.time_ms >= ?%d", P_SINCE);
 	if (until)
-		snprintf(sql + n, sz - n, " AND time_ms < ?%d", P_UNTIL);
+		snprintf(sql + n, sz - n, " AND e.time_ms < ?%d", P_UNTIL);
 }
 
 static void bind_time_range(sqlite3_stmt *st, int64_t since, int64_t until)
@@ -130,25 +139,29 @@ int history_query(struct history *h, const struct history_filter *f, json_t **re
 	r = ensure_open(h, msg, msgsz);
 	if (r < 0)
 		return r;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM events WHERE 1", columns);
+	snprintf(sql, sizeof(sql), "SELECT %s WHERE 1", columns);
 	add_time_range(sql, sizeof(sql), f->since, f->until);
 	if (f->exe)
-		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND exe = ?%d", P_EXE);
-	if (f->host)
-		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND %s = ?%d",
-			 by_ip ? "dst_ip" : "dst_host", P_HOST);
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND e.exe_id = %s",
+			 STR_ID(3));
+	if (f->host && by_ip)
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND e.dst_ip = ?%d", P_HOST);
+	else if (f->host)
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND e.host_id = %s",
+			 STR_ID(4));
 	if (f->port > 0)
-		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND dst_port = ?%d", P_PORT);
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND e.dst_port = ?%d", P_PORT);
 	if (f->action)
-		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND action = ?%d", P_ACTION);
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND e.action = ?%d", P_ACTION);
 	if (f->rule)
-		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND rule = ?%d", P_RULE);
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " AND e.rule_id = %s",
+			 STR_ID(7));
 	/* Newest first (then reversed), or forward from after_id for paging. */
 	if (f->after_id || f->forward)
 		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-			 " AND id > ?%d ORDER BY id ASC LIMIT ?%d", P_AFTER, P_LIMIT);
+			 " AND e.id > ?%d ORDER BY e.id ASC LIMIT ?%d", P_AFTER, P_LIMIT);
 	else
-		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " ORDER BY id DESC LIMIT ?%d",
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " ORDER BY e.id DESC LIMIT ?%d",
 			 P_LIMIT);
 
 	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
@@ -201,29 +214,122 @@ cleanup:
 	return r;
 }
 
-/* One GROUP BY of the summary (with a period, read through the time index:
- * left alone, SQLite walks the group's own index to skip the sort and
- * looks at every row of the table): "SELECT <key>, count, blocked ... LIMIT top"
- * -> [{KEYNAME: key, "count": n, "blocked": n}, ...]. */
-static int top_list(struct history *h, const char *key_sql, const char *const *key_names,
-		    int nkeys, const char *extra_where, int64_t since, int64_t until, size_t top,
-		    json_t **ret, char *msg, size_t msgsz)
+/*
+ * Summaries read the rollup (rollup.c): whole days of the period from the
+ * daily counts, whole hours of the days cut at either end from the hourly
+ * counts, and only the partial hours at the very ends from the rows
+ * (through the time index). So a summary over a day or a month reads a
+ * few thousand counts, not every event. Each part has the shape
+ * (key, port, n, blocked); string ids are turned into names only for the
+ * TOP keys shown.
+ */
+enum { S_DAY = 1, S_HOUR_A = 3, S_HOUR_B = 5, S_RAW = 7, S_TOP = 15 };
+
+struct period {
+	int64_t day[2];
+	int64_t hour[2][2];
+	int64_t raw[4][2];
+};
+
+/* [A, B) in ms -> the whole UNITs in it, and what is left at each end. */
+static void cut(int64_t a, int64_t b, int64_t unit, int64_t full[2], int64_t left[2][2])
 {
-	char sql[1024];
+	int64_t f0 = a / unit + (a % unit != 0), f1 = b / unit;
+
+	if (f0 < f1) {
+		full[0] = f0;
+		full[1] = f1;
+		left[0][0] = a;
+		left[0][1] = f0 * unit;
+		left[1][0] = f1 * unit;
+		left[1][1] = b;
+	} else {
+		full[0] = full[1] = 0;
+		left[0][0] = a;
+		left[0][1] = b;
+		left[1][0] = left[1][1] = 0;
+	}
+}
+
+static void plan(int64_t since, int64_t until, struct period *p)
+{
+	int64_t left[2][2];
+
+	cut(since * 1000, until ? until * 1000 : INT64_MAX, ROLLUP_DAY_MS, p->day, left);
+	for (int i = 0; i < 2; i++)
+		cut(left[i][0], left[i][1], ROLLUP_HOUR_MS, p->hour[i], &p->raw[2 * i]);
+}
+
+static void bind_period(sqlite3_stmt *st, const struct period *p)
+{
+	sqlite3_bind_int64(st, S_DAY, p->day[0]);
+	sqlite3_bind_int64(st, S_DAY + 1, p->day[1]);
+	for (int i = 0; i < 2; i++) {
+		sqlite3_bind_int64(st, S_HOUR_A + 2 * i, p->hour[i][0]);
+		sqlite3_bind_int64(st, S_HOUR_A + 2 * i + 1, p->hour[i][1]);
+	}
+	for (int i = 0; i < 4; i++) {
+		sqlite3_bind_int64(st, S_RAW + 2 * i, p->raw[i][0]);
+		sqlite3_bind_int64(st, S_RAW + 2 * i + 1, p->raw[i][1]);
+	}
+}
+
+/* Each kind's rows over a time range: head, range, tail (as rollup.c
+ * counts them). */
+#define RAW_COUNTS ", count(*), sum(e.action != 'allow') FROM events AS e INDEXED BY events_time"
+static const char *const raw_head[ROLLUP_KINDS] = {
+	"SELECT e.exe_id, 0" RAW_COUNTS,
+	"SELECT coalesce(e.host_id, e.dst_ip, ''), 0" RAW_COUNTS,
+	"SELECT e.protocol, e.dst_port" RAW_COUNTS,
+	"SELECT e.action, 0" RAW_COUNTS,
+};
+static const char *const raw_tail[ROLLUP_KINDS] = {
+	" GROUP BY 1",
+	" GROUP BY 1",
+	" AND e.dst_port IS NOT NULL GROUP BY 1, 2",
+	" GROUP BY 1",
+};
+
+/* "WITH r(key, port, n, blocked) AS (days, hours, hours, 4 x rows) " */
+static void with_kind(char *sql, size_t sz, int kind)
+{
+	size_t n = (size_t)snprintf(sql, sz,
+				    "WITH r(key, port, n, blocked) AS ("
+				    "SELECT key, port, n, blocked FROM rollup WHERE kind = %d AND span = %d"
+				    " AND bucket >= ?%d AND bucket < ?%d",
+				    kind, ROLLUP_SPAN_DAY, S_DAY, S_DAY + 1);
+
+	for (int i = 0; i < 2; i++)
+		n += (size_t)snprintf(sql + n, sz - n,
+				      " UNION ALL SELECT key, port, n, blocked FROM rollup WHERE kind = %d"
+				      " AND span = %d AND bucket >= ?%d AND bucket < ?%d",
+				      kind, ROLLUP_SPAN_HOUR, S_HOUR_A + 2 * i, S_HOUR_A + 2 * i + 1);
+	for (int i = 0; i < 4; i++)
+		n += (size_t)snprintf(sql + n, sz - n,
+				      " UNION ALL %s WHERE e.time_ms >= ?%d AND e.time_ms < ?%d%s",
+				      raw_head[kind], S_RAW + 2 * i, S_RAW + 2 * i + 1, raw_tail[kind]);
+	snprintf(sql + n, sz - n, ") ");
+}
+
+/* One top list: [{KEYNAME: key, "count": n, "blocked": n}, ...]. */
+static int top_list(struct history *h, int kind, const char *const *key_names, int nkeys,
+		    const struct period *p, size_t top, json_t **ret, char *msg, size_t msgsz)
+{
+	char sql[4096];
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
 	int rc, r = 0;
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT %s, count(*) AS n, sum(action != 'allow') FROM events%s WHERE 1%s",
-		 key_sql, since ? " INDEXED BY events_time" : "", extra_where);
-	add_time_range(sql, sizeof(sql), since, until);
+	with_kind(sql, sizeof(sql), kind);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-		 " GROUP BY %s ORDER BY n DESC LIMIT ?%d", key_sql, P_LIMIT);
+		 "SELECT CASE WHEN typeof(key) = 'integer' THEN (SELECT s FROM strs WHERE id = key)"
+		 " ELSE key END, port, sum(n) AS c, sum(blocked)"
+		 " FROM r GROUP BY key, port HAVING c > 0 ORDER BY c DESC, key, port LIMIT ?%d",
+		 S_TOP);
 	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		bind_time_range(st, since, until);
-		sqlite3_bind_int64(st, P_LIMIT, (sqlite3_int64)top);
+		bind_period(st, p);
+		sqlite3_bind_int64(st, S_TOP, (sqlite3_int64)top);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			json_t *o = json_object();
 
@@ -233,9 +339,8 @@ static int top_list(struct history *h, const char *key_sql, const char *const *k
 						    : col_text(st, i);
 				json_object_set_new(o, key_names[i], v);
 			}
-			json_object_set_new(o, "count", json_integer(sqlite3_column_int64(st, nkeys)));
-			json_object_set_new(o, "blocked",
-					    json_integer(sqlite3_column_int64(st, nkeys + 1)));
+			json_object_set_new(o, "count", json_integer(sqlite3_column_int64(st, 2)));
+			json_object_set_new(o, "blocked", json_integer(sqlite3_column_int64(st, 3)));
 			json_array_append_new(arr, o);
 		}
 	}
@@ -249,22 +354,22 @@ static int top_list(struct history *h, const char *key_sql, const char *const *k
 	return r;
 }
 
-static int totals(struct history *h, int64_t since, int64_t until, json_t *out, char *msg,
+static int totals(struct history *h, const struct period *p, json_t *out, char *msg,
 		  size_t msgsz)
 {
-	char sql[256] = "SELECT action, count(*) FROM events WHERE 1";
+	char sql[4096];
 	sqlite3_stmt *st = NULL;
 	json_int_t total = 0, blocked = 0;
 	int rc;
 
-	add_time_range(sql, sizeof(sql), since, until);
-	strcat(sql, " GROUP BY action");
+	with_kind(sql, sizeof(sql), ROLLUP_ACTION);
+	strcat(sql, "SELECT key, sum(n) FROM r GROUP BY key");
 	json_object_set_new(out, "allowed", json_integer(0));
 	json_object_set_new(out, "denied", json_integer(0));
 	json_object_set_new(out, "rejected", json_integer(0));
 	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		bind_time_range(st, since, until);
+		bind_period(st, p);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *a = (const char *)sqlite3_column_text(st, 0);
 			json_int_t n = sqlite3_column_int64(st, 1);
@@ -295,6 +400,7 @@ int history_stats(struct history *h, int64_t since, int64_t until, size_t top, j
 	static const char *const host_keys[] = {"host"};
 	static const char *const port_keys[] = {"protocol", "port"};
 	json_t *o = NULL, *exes = NULL, *hosts = NULL, *ports = NULL;
+	struct period p;
 	int r;
 
 	if (top < 1 || top > HISTORY_TOP_MAX) {
@@ -308,15 +414,14 @@ int history_stats(struct history *h, int64_t since, int64_t until, size_t top, j
 	json_object_set_new(o, "since", since ? json_integer(since) : json_null());
 	json_object_set_new(o, "until", until ? json_integer(until) : json_null());
 	h->deadline_ms = history_now_ms() + HISTORY_QUERY_BUDGET_MS;
-	r = totals(h, since, until, o, msg, msgsz);
+	plan(since, until, &p);
+	r = totals(h, &p, o, msg, msgsz);
 	if (r == 0)
-		r = top_list(h, "exe", exe_keys, 1, "", since, until, top, &exes, msg, msgsz);
+		r = top_list(h, ROLLUP_EXE, exe_keys, 1, &p, top, &exes, msg, msgsz);
 	if (r == 0)
-		r = top_list(h, "coalesce(dst_host, dst_ip)", host_keys, 1, "", since, until, top,
-			     &hosts, msg, msgsz);
+		r = top_list(h, ROLLUP_HOST, host_keys, 1, &p, top, &hosts, msg, msgsz);
 	if (r == 0)
-		r = top_list(h, "protocol, dst_port", port_keys, 2, " AND dst_port IS NOT NULL",
-			     since, until, top, &ports, msg, msgsz);
+		r = top_list(h, ROLLUP_PORT, port_keys, 2, &p, top, &ports, msg, msgsz);
 	h->deadline_ms = 0;
 	if (r < 0) {
 		if (r == -ETIMEDOUT)

@@ -97,7 +97,8 @@ pk_stop_daemon TERM
 "$PK_PY" - "$PK_TMP/picket.db" <<'PY' || pk_fail "the database file"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-assert db.execute("pragma user_version").fetchone()[0] == 2
+assert db.execute("pragma user_version").fetchone()[0] == 3
+assert db.execute("select sum(n) from rollup where kind = 0 and span = 1").fetchone()[0] == 10
 assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 n = db.execute("select count(*) from events").fetchone()[0]
 assert n == 10, n

@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -111,9 +113,15 @@ static void test_batches_reach_the_file(void **state)
 	int64_t want = 0;
 	for (int i = 0; i < n; i++)
 		want += i % 6 == 1;
-	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM events WHERE exe = '/usr/bin/prog1'"
-					   " AND cmdline = 'prog --arg' AND dst_host = 'example.org'"),
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM events e"
+					   " JOIN strs x ON x.id = e.exe_id JOIN strs c ON c.id = e.cmdline_id"
+					   " JOIN strs h ON h.id = e.host_id WHERE x.s = '/usr/bin/prog1'"
+					   " AND c.s = 'prog --arg' AND h.s = 'example.org'"),
 			 want);
+	/* Each string once, however many rows use it. */
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM strs"), 3 + 1 + 1 + 1);
+	/* The rollup counts every row. */
+	assert_int_equal(sql_int(fx->path, "SELECT sum(n) FROM rollup WHERE kind = 0 AND span = 1"), n);
 	history_writer_stop(w);
 }
 
@@ -167,7 +175,8 @@ static void test_stop_writes_the_rest(void **state)
 }
 
 /* The daemon reads SIGTERM from a signalfd on its loop: a thread with the
- * signal unblocked would take it and the process would die uncleanly. */
+ * signal unblocked would take it and the process would die uncleanly. The
+ * thread also runs at low priority and drops its capabilities. */
 static void test_thread_blocks_signals(void **state)
 {
 	struct fx *fx = *state;
@@ -198,6 +207,13 @@ static void test_thread_blocks_signals(void **state)
 		threads++;
 		if (atoi(de->d_name) == getpid())
 			continue;
+		/* It yields the CPU to everything else (writer.h). */
+		{
+			errno = 0;
+			int prio = getpriority(PRIO_PROCESS, (id_t)atoi(de->d_name));
+			assert_int_equal(errno, 0);
+			assert_int_equal(prio, WRITER_NICE);
+		}
 		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
 		f = fopen(path, "r");
 		assert_non_null(f);
@@ -208,6 +224,10 @@ static void test_thread_blocks_signals(void **state)
 				assert_true(mask & (1ull << 14));
 				checked++;
 			}
+			/* It started with the caller's capabilities and keeps
+			 * CAP_SYS_NICE (23) at most. */
+			if (sscanf(line, "CapEff: %llx", &mask) == 1)
+				assert_int_equal(mask & ~(1ull << 23), 0);
 		}
 		fclose(f);
 	}
