@@ -102,6 +102,9 @@ enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, con
 			       const struct timespec *t);
 /* The rules changed: settle the prompts a rule now decides. */
 void prompts_recheck(struct daemon *d);
+/* The Debian package that installed PATH (cached a few seconds), or NULL:
+ * not from a package, or not known. Valid until the next call. */
+const char *prompts_package(struct daemon *d, const char *path);
 /* conn->exe_digest for live processes (cached by file identity). */
 const char *prompts_exe_digest(const struct conn *c, int kind);
 struct prompts_stats {

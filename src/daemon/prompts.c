@@ -39,6 +39,8 @@
 #include "rules/rules.h"
 
 #define TOPIC "prompts"
+#define PKG_CACHE_SLOTS 256 /* executable -> package, for events */
+#define PKG_CACHE_TTL_S 5   /* then dpkg's database is asked again (a stat or two) */
 #define RULE_BASE_MAX 200 /* bytes of a generated rule name before any -N suffix */
 
 struct held {
@@ -65,8 +67,17 @@ struct prompt {
 	struct held held[PROMPT_PACKETS_MAX];
 };
 
+/* pkgowner answers in a few stat() calls; events ask for every flow, so the
+ * answer for an executable is kept a few seconds. */
+struct pkg_slot {
+	char *path;
+	char *package; /* NULL: not from a package */
+	time_t at;     /* CLOCK_MONOTONIC seconds */
+};
+
 struct prompts {
 	struct prompt *v[PROMPTS_MAX]; /* oldest first */
+	struct pkg_slot pkg_cache[PKG_CACHE_SLOTS];
 	size_t n;
 	uint64_t next_id;
 	int timer_fd;
@@ -125,6 +136,39 @@ static const char *prompt_digest(const struct conn *c, int kind)
 	const struct prompt *pr = c->digest_ctx;
 
 	return kind == CONN_SHA256 && pr->sha256[0] ? pr->sha256 : NULL;
+}
+
+/* ---- packages ---- */
+
+const char *prompts_package(struct daemon *d, const char *path)
+{
+	struct prompts *ps = d->prompts;
+	struct pkg_slot *slot;
+	const char *pkg = NULL;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct timespec now;
+
+	if (!ps || !ps->pkg || !path || strcmp(path, PROC_UNKNOWN_PATH) == 0)
+		return NULL;
+	for (const char *c = path; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	slot = &ps->pkg_cache[h % PKG_CACHE_SLOTS];
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (slot->path && strcmp(slot->path, path) == 0 && now.tv_sec - slot->at < PKG_CACHE_TTL_S)
+		return slot->package;
+	free(slot->path);
+	free(slot->package);
+	*slot = (struct pkg_slot){.at = now.tv_sec};
+	if (pkgowner_lookup(ps->pkg, path, &pkg) < 0)
+		pkg = NULL;
+	slot->path = strdup(path);
+	slot->package = pkg ? strdup(pkg) : NULL;
+	if (!slot->path) {
+		free(slot->package);
+		slot->package = NULL;
+		return NULL;
+	}
+	return slot->package;
 }
 
 /* ---- the timer ---- */
@@ -275,8 +319,7 @@ static json_t *process_json(struct daemon *d, struct prompt *pr)
 				 false, "previous_sha256", "previous_rule");
 	if (exehash_of_pid(ps->hash, p->pid, &dg) == 0)
 		snprintf(pr->sha256, sizeof(pr->sha256), "%s", dg.sha256);
-	if (ps->pkg && pkgowner_lookup(ps->pkg, p->path, &pkg) < 0)
-		pkg = NULL;
+	pkg = prompts_package(d, p->path);
 	if (pr->sha256[0])
 		old = rules_pinned_sha256(d->rules, p->path, pr->sha256, &pinned);
 	o = json_pack("{s:s,s:s,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "path", p->path,
@@ -812,7 +855,7 @@ int prompts_open(struct daemon *d)
 	r = pkgowner_new(NULL, &ps->pkg);
 	if (r < 0)
 		log_warn("prompts: no package names: %s", strerror(-r));
-	else if (d->cfg.prompt_timeout) {
+	else {
 		struct pkgowner_stats st;
 
 		/* Built now, not at the first prompt, so no flow waits for it. */
@@ -820,9 +863,9 @@ int prompts_open(struct daemon *d)
 		if (r < 0)
 			log_warn("prompts: no package names: dpkg database: %s", strerror(-r));
 		else
-			log_info("prompts: package index: %zu paths of %zu packages in %" PRIu64
+			log_info("prompts: package index: %zu paths of %zu packages, %zu KiB, in %" PRIu64
 				 " ms",
-				 st.paths, st.packages, st.build_ns / 1000000);
+				 st.paths, st.packages, st.bytes / 1024, st.build_ns / 1000000);
 	}
 	d->prompts = ps;
 	control_set_close_hook(d->control, on_client_close);
@@ -841,6 +884,10 @@ void prompts_close(struct daemon *d)
 		control_set_close_hook(d->control, NULL);
 	exehash_free(ps->hash);
 	pkgowner_free(ps->pkg);
+	for (size_t i = 0; i < PKG_CACHE_SLOTS; i++) {
+		free(ps->pkg_cache[i].path);
+		free(ps->pkg_cache[i].package);
+	}
 	services_free(ps->svc);
 	close(ps->timer_fd);
 	free(ps);

@@ -133,6 +133,7 @@ static void on_cache_hit(void *ud, const struct kattrib_hit *h)
 		ev.pid = h->proc->pid;
 		ev.process_path = h->proc->path;
 		ev.process_args = h->proc->cmdline;
+		ev.package = prompts_package(d, h->proc->path);
 	} else {
 		ev.process_path = PROC_UNKNOWN_PATH;
 	}

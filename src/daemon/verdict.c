@@ -142,6 +142,7 @@ void verdict_record(struct daemon *d, const struct conn *c, const struct rule *r
 		ev.pid = proc->pid;
 		ev.process_path = proc->path;
 		ev.process_args = proc->cmdline;
+		ev.package = prompts_package(d, proc->path);
 	} else {
 		ev.process_path = PROC_UNKNOWN_PATH;
 	}

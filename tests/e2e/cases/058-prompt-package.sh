@@ -1,7 +1,8 @@
 #!/bin/bash
 # A prompt names the Debian package that installed the executable (from
 # dpkg's database), and says when a program is not from a package; it names
-# the service of the port from /etc/services and the parent chain.
+# the service of the port from /etc/services and the parent chain. Events and
+# the history carry the package as well.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-prompt.sh"
 
@@ -33,4 +34,15 @@ pk_prompts p event=prompt "data.process.path=$(readlink -f "$PK_CLIENT")" data.p
 	>/dev/null || pk_fail "pkclient is not from a package, but the prompt names one"
 pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"reject\",\"duration\":\"once\"}"
 wait "$cpid"
+
+# The events (and the history) carry the package too.
+pk_wait_event 5 "process_path=$curl_path" "package=$pkg" reason=prompt ||
+	pk_fail "curl's event lacks package $pkg: $(grep curl "$PK_TMP/events.json" | tail -n 1)"
+pk_events "process_path=$(readlink -f "$PK_CLIENT")" package= >/dev/null ||
+	pk_fail "pkclient's event names a package"
+_export_has_pkg() {
+	pk_cli export --format json | "$PK_PY" -c \
+		'import json,sys; sys.exit(0 if any(r.get("package") == sys.argv[1] for r in json.load(sys.stdin)) else 1)' "$1"
+}
+pk_wait 5 _export_has_pkg "$pkg" || pk_fail "the history export lacks package $pkg"
 exit 0
