@@ -15,6 +15,7 @@
 OS_BIN=$(command -v opensnitchd 2>/dev/null || true)
 OS_PID=
 OS_NS=
+OS_DIR=
 OS_ERR=
 OS_HOW=
 
@@ -29,6 +30,7 @@ os_version() {
 os_start() {
 	local ns=$1 exe=$2 dir=$PK_TMP/opensnitch
 	mkdir -p "$dir/etc" "$dir/rules" || return 1
+	OS_DIR=$dir
 	# Server.LogFile must be -log-file: the config's log settings are
 	# re-applied on reload. LogLevel 2 (important): per-connection lines
 	# would be part of what is measured.
@@ -90,6 +92,11 @@ os_stop() {
 	wait "$pid" 2>/dev/null
 	local rc=$?
 	how=${how:-"exited $rc, $(($(pk_now_ms) - t0)) ms after SIGTERM"}
+	# A Go panic or fatal error says where (it once aborted in nfq_close).
+	if [ "$rc" != 0 ] && [ -n "$OS_DIR" ]; then
+		how="$how ($(grep -m 1 -E '^(panic|fatal error|SIG[A-Z]+:)' "$OS_DIR/out" 2>/dev/null ||
+			tail -n 1 "$OS_DIR/out" 2>/dev/null))"
+	fi
 	if [ -n "$OS_NS" ]; then
 		nsenter --net="/run/netns/$OS_NS" -- nft flush ruleset 2>/dev/null
 		if nsenter --net="/run/netns/$OS_NS" -- nft list ruleset 2>/dev/null | grep -q .; then
