@@ -7,12 +7,20 @@
  *
  *   connrate n=20000 errors=0 seconds=0.541 rate=36968 p50_us=24.1 p99_us=48.7 max_us=912.4
  *
+ * -u (unique destinations): connection i goes to HOST + i (IPv4: the
+ * address as a number; IPv6: its low 32 bits), so no two connections share
+ * a destination and a per-destination cache never hits. The addresses must
+ * be routed to a server that accepts on all of them (an AnyIP "local" route
+ * in the server's namespace); HOST + N - 1 must not wrap.
+ *
  * A connect() that takes more than 2 s counts as an error; more than 1 %
  * errors -> exit 1. Bounds: N <= 1000000.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +52,40 @@ static double percentile(const double *sorted, long n, double p)
 	return sorted[i < n ? i : n - 1];
 }
 
+/* The destination of connection I: BASE itself, or BASE + I with -u. */
+static void destination(struct sockaddr_storage *dst, const struct sockaddr_storage *base,
+			bool unique, long i)
+{
+	*dst = *base;
+	if (!unique)
+		return;
+	if (dst->ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)dst;
+		sin->sin_addr.s_addr = htonl(ntohl(sin->sin_addr.s_addr) + (uint32_t)i);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)dst;
+		uint32_t low;
+		memcpy(&low, &sin6->sin6_addr.s6_addr[12], sizeof(low));
+		low = htonl(ntohl(low) + (uint32_t)i);
+		memcpy(&sin6->sin6_addr.s6_addr[12], &low, sizeof(low));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long n = 20000, ok = 0, errors = 0;
 	int family = AF_INET, opt, first_err = 0;
-	struct sockaddr_storage ss;
+	bool unique = false;
+	struct sockaddr_storage ss, dst;
+	uint32_t low;
 	socklen_t salen;
 	double *lat;
 
-	while ((opt = getopt(argc, argv, "46n:")) != -1) {
+	while ((opt = getopt(argc, argv, "46n:u")) != -1) {
 		switch (opt) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
+		case 'u': unique = true; break;
 		case 'n': n = atol(optarg); break;
 		default: goto usage;
 		}
@@ -79,6 +109,16 @@ int main(int argc, char **argv)
 			goto usage;
 		salen = sizeof(*sin6);
 	}
+	if (family == AF_INET)
+		low = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+	else {
+		memcpy(&low, &((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr[12], sizeof(low));
+		low = ntohl(low);
+	}
+	if (unique && (uint64_t)low + (uint64_t)n - 1 > UINT32_MAX) {
+		fprintf(stderr, "connrate: -u: %s + %ld addresses wraps around\n", argv[optind], n);
+		return 2;
+	}
 
 	lat = calloc((size_t)n, sizeof(*lat));
 	if (!lat) {
@@ -97,8 +137,9 @@ int main(int argc, char **argv)
 		/* SO_SNDTIMEO bounds a blocking connect(): a dropped SYN costs 2 s,
 		 * not the kernel's minutes of retries. */
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+		destination(&dst, &ss, unique, i);
 		double t0 = now_us();
-		int r = connect(fd, (struct sockaddr *)&ss, salen);
+		int r = connect(fd, (struct sockaddr *)&dst, salen);
 		double t1 = now_us();
 		if (r == 0) {
 			lat[ok++] = t1 - t0;
@@ -132,6 +173,6 @@ int main(int argc, char **argv)
 	return errors > n / 100 ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: connrate [-4|-6] [-n N] HOST PORT\n");
+	fprintf(stderr, "usage: connrate [-4|-6] [-n N] [-u] HOST PORT\n");
 	return 2;
 }
