@@ -73,6 +73,9 @@ void verdict_sync(struct daemon *d);
  * when that is provably the same decision for every later flow of the key. */
 struct conn;
 struct rule;
+/* Forget every cached verdict now (a first prompter came: the defaults
+ * cached for want of one must be asked about). */
+void vcache_invalidate(struct daemon *d);
 void vcache_put(struct daemon *d, const struct conn *c, const struct rule *rule, bool allow,
 		time_t now);
 

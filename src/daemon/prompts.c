@@ -718,6 +718,10 @@ int prompts_method_subscribe(void *ud, struct control_client *cl, json_t *params
 		json_decref(pending);
 		return -EOPNOTSUPP;
 	}
+	/* The first prompter: defaults the kernel cached while nobody could
+	 * be asked must reach the queue again, to be asked about. */
+	if (control_subscriber_count(d->control, TOPIC) == 0)
+		vcache_invalidate(d);
 	r = control_client_subscribe(cl, TOPIC);
 	if (r < 0) {
 		json_decref(pending);

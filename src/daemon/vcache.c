@@ -123,7 +123,10 @@ static void on_cache_hit(void *ud, const struct kattrib_hit *h)
 	ev.time = h->time;
 	/* A cached reject fails at once too (EPERM instead of a reset). */
 	ev.action = h->allow ? EVENT_ALLOW : a == RULE_REJECT ? EVENT_REJECT : EVENT_DENY;
-	ev.reason = h->tag ? EVENT_REASON_RULE : EVENT_REASON_DEFAULT;
+	/* Tag 0, the default action: with prompting on it was cached only
+	 * while no prompter was connected (vcache_invalidate when one comes). */
+	ev.reason = h->tag ? EVENT_REASON_RULE
+		: d->cfg.prompt_timeout ? EVENT_REASON_NO_UI : EVENT_REASON_DEFAULT;
 	ev.rule = h->tag ? cache_tags[h->tag].name : NULL;
 	ev.flow = h->flow;
 	ev.has_uid = true;
@@ -139,6 +142,15 @@ static void on_cache_hit(void *ud, const struct kattrib_hit *h)
 	}
 	publish(d, &ev);
 	log_event(&ev, " cached");
+}
+
+void vcache_invalidate(struct daemon *d)
+{
+	if (!d->kattrib)
+		return;
+	kattrib_drain(d->kattrib, d->attrib, on_cache_hit, d);
+	kattrib_invalidate(d->kattrib);
+	cache_tags_clear();
 }
 
 void verdict_sync(struct daemon *d)

@@ -232,10 +232,13 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		action = verdict_default_action(d);
 	}
 	nfq_verdict(d->nfq, p->id, p->mark, verdict_of(action));
-	/* Into the kernel's cache only what a rule, or the default action with
-	 * prompting off, decided: a default for want of a prompter must not
-	 * keep the next connection from being asked about. */
-	if (d->kattrib && proc && (reason == EVENT_REASON_RULE || reason == EVENT_REASON_DEFAULT))
+	/* Into the kernel's cache: what a rule decided, and the default action
+	 * when prompting is off or nobody is there to ask (those entries go
+	 * when a prompter subscribes: vcache_invalidate). Not what a full
+	 * prompt table decided. */
+	if (d->kattrib && proc &&
+	    (reason == EVENT_REASON_RULE || reason == EVENT_REASON_DEFAULT ||
+	     reason == EVENT_REASON_NO_UI))
 		vcache_put(d, &c, rule, action == RULE_ALLOW, now.tv_sec);
 	/* A new flow's first query is tracked only if it may leave: a denied
 	 * query must not leave a record that a forged reply could answer. */

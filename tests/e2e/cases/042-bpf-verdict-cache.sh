@@ -2,8 +2,9 @@
 # The kernel's verdict cache: a cached deny fails connect() with EPERM at
 # once and queues nothing; a cached allow passes without queueing; a rule
 # change invalidates; a rule set with an operand the cache cannot key on
-# (process.command) caches nothing; a timed rule's entries end with it; and
-# SIGKILL leaves no BPF program or link of picketd behind.
+# (process.command) caches nothing; a timed rule's entries end with it; a
+# default cached while no prompter was connected goes when one subscribes;
+# and SIGKILL leaves no BPF program or link of picketd behind.
 . "$(dirname "$0")/../lib.sh"
 
 [ -n "$PK_CG" ] || pk_skip "no writable cgroup v2 for the BPF programs"
@@ -85,6 +86,20 @@ expect_blocked "7006 under the timed deny (cached)" "$PK_CLIENT" -t 500 "$PK_S4"
 grep -q 'errno=EPERM' <<<"$PK_OUT" || pk_fail "timed deny was not cached: $PK_OUT"
 sleep $(((3500 - ($(pk_now_ms) - t0)) / 1000 + 1))
 expect_connect "7006 after the timed deny ran out" "$PK_CLIENT" -e "$PK_S4" 7006
+
+# --- a default cached while no prompter was connected (7002 above) is
+# dropped when one subscribes: the next connection is asked about.
+. "$PK_E2E_DIR/lib-prompt.sh"
+pk_prompter_start p
+timeout 20 nsenter --net="/run/netns/$PK_NS_C" -- "$PK_CLIENT" -t 10000 -e "$PK_S4" 7002 \
+	>"$PK_TMP/c.out" 2>&1 &
+cpid=$!
+pk_wait_prompt p 5 data.destination.port=7002 ||
+	pk_fail "with a prompter connected, the cached default for 7002 was not asked about"
+pk_prompter_say p "{\"id\":$PK_PROMPT_ID,\"action\":\"allow\",\"duration\":\"once\"}"
+wait "$cpid" || pk_fail "7002 allowed by the prompt did not connect: $(cat "$PK_TMP/c.out")"
+pk_prompter_kill p
+pk_log "ok: a prompter's arrival empties the cached defaults"
 
 # --- SIGKILL leaves nothing: every program and link picketd held is gone.
 ids() {	# ids of the BPF programs (prog_id) or links (link_id) pid $1 holds fds on
