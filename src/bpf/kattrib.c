@@ -28,6 +28,22 @@
 #define MAX_LINKS 16
 #define DELETED_SUFFIX " (deleted)"
 
+/* Whether a path is a given executable (dev, ino), and whether it has one
+ * link, as a stat() found it: kept FILE_CHECK_TTL_S seconds, because most
+ * flows come from a process seen a moment ago and a stat per flow is a
+ * system call the verdict path need not pay. A file replaced or linked in
+ * that window is seen at the next check. */
+#define FILE_CHECKS 64
+#define FILE_CHECK_TTL_S 1
+
+struct file_check {
+	char path[PATH_MAX];
+	uint32_t dev;   /* kernel encoding, as in pk_who */
+	uint64_t ino;
+	bool single_link;
+	time_t at;      /* CLOCK_MONOTONIC seconds; 0: empty */
+};
+
 struct kattrib {
 	struct picket_bpf *skel;
 	struct ring_buffer *hits;
@@ -47,6 +63,7 @@ struct kattrib {
 	struct pk_who last_who;
 	struct proc_info info; /* answers built from kernel records */
 	struct kattrib_stats stats;
+	struct file_check checked[FILE_CHECKS];
 };
 
 /* libbpf's messages: keep the last warning for the error text (a library
@@ -289,12 +306,38 @@ static void flow_key(const struct flow *f, struct pk_flow_key *key, bool with_sp
 }
 
 /* Does PATH name the file the kernel recorded (kernel dev encoding)? */
-static bool same_file(const char *path, const struct pk_who *w)
+/* Is PATH the file W ran (dev, ino)? *RET_SINGLE: it has one link. */
+static bool same_file(struct kattrib *k, const char *path, const struct pk_who *w,
+		      bool *ret_single)
 {
+	struct file_check *c;
+	struct timespec now;
 	struct stat st;
+	uint64_t h = w->ino * 0x9e3779b97f4a7c15ULL ^ w->dev;
 
-	return path[0] == '/' && stat(path, &st) == 0 && st.st_ino == w->ino &&
-	       major(st.st_dev) == (w->dev >> 20) && minor(st.st_dev) == (w->dev & 0xfffff);
+	if (path[0] != '/')
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c = &k->checked[(h >> 32) % FILE_CHECKS];
+	if (c->at && now.tv_sec - c->at < FILE_CHECK_TTL_S && c->ino == w->ino && c->dev == w->dev &&
+	    strcmp(c->path, path) == 0) {
+		if (ret_single)
+			*ret_single = c->single_link;
+		return true;
+	}
+	if (stat(path, &st) < 0 || st.st_ino != w->ino || major(st.st_dev) != (w->dev >> 20) ||
+	    minor(st.st_dev) != (w->dev & 0xfffff))
+		return false;
+	if (strlen(path) < sizeof(c->path)) {
+		strcpy(c->path, path);
+		c->dev = w->dev;
+		c->ino = w->ino;
+		c->single_link = st.st_nlink == 1;
+		c->at = now.tv_sec ? now.tv_sec : 1;
+	}
+	if (ret_single)
+		*ret_single = st.st_nlink == 1;
+	return true;
 }
 
 static void strip_deleted(char *path)
@@ -311,6 +354,10 @@ static bool record_path(const struct pk_proc *rec, char *out, size_t size)
 	size_t off = 0;
 
 	out[0] = '\0';
+	/* A cut path is the tail of the real one: it could name another
+	 * program (/tmp/x/.../usr/bin/curl): unknown rather than wrong. */
+	if (rec->flags & PK_PROC_TRUNCATED)
+		return false;
 	if (rec->flags & PK_PROC_FLAT) {
 		if (!rec->path[0] || memchr(rec->path, '\0', sizeof(rec->path)) == NULL)
 			return false;
@@ -331,14 +378,13 @@ static bool record_path(const struct pk_proc *rec, char *out, size_t size)
 }
 
 /* Build k->info from the exec record of W's process, if it is that image. */
-static int from_record(struct kattrib *k, const struct pk_who *w, const struct proc_info **ret)
+static int from_record(struct kattrib *k, const struct pk_who *w, const struct pk_proc *recp,
+		       const struct proc_info **ret)
 {
-	struct pk_proc rec, parent;
+	struct pk_proc rec = *recp, parent;
 	struct proc_info *pi = &k->info;
-	uint32_t tgid = w->tgid, ppid;
+	uint32_t ppid;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.procs), &tgid, &rec) < 0)
-		return -ENOENT;
 	if (rec.ino != w->ino || rec.dev != w->dev)
 		return -ENOENT; /* another image (pid reused, or exec since) */
 	if (!record_path(&rec, pi->path, sizeof(pi->path)))
@@ -375,12 +421,21 @@ static int proc_of(struct kattrib *k, struct attrib *live, const struct pk_who *
 		   const struct proc_info **ret)
 {
 	const struct proc_info *pi = NULL;
+	struct pk_proc rec;
+	uint32_t tgid = w->tgid;
+	bool have = bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.procs), &tgid, &rec) == 0;
 
-	if (live && attrib_proc_by_pid(live, (pid_t)w->tgid, &pi) == 0 && same_file(pi->path, w)) {
+	/* The pid now belongs to another process (the sender exited and the
+	 * pid was reused, maybe by the same program): neither /proc nor the
+	 * record describes the sender. */
+	if (have && rec.start_time != w->start_time)
+		return -ENOENT;
+	if (live && attrib_proc_by_pid(live, (pid_t)w->tgid, &pi) == 0 &&
+	    same_file(k, pi->path, w, NULL)) {
 		*ret = pi;
 		return 0;
 	}
-	return from_record(k, w, ret);
+	return have ? from_record(k, w, &rec, ret) : -ENOENT;
 }
 
 int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *flow,
@@ -401,21 +456,19 @@ int kattrib_lookup(struct kattrib *k, struct attrib *live, const struct flow *fl
 	r = bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.flows), &key, &w);
 	if (flow->proto == IPPROTO_UDP || flow->proto == IPPROTO_UDPLITE) {
 		/* A connect() to this destination newer than the sendto record
-		 * of this source port: the port was reused by a connected
-		 * socket (its send() runs no hook), the connect is the sender. */
+		 * of this source port: the port may have been reused by a
+		 * connected socket, whose send() runs no hook. Which process
+		 * connected is known (udp_conn), but not that its socket is the
+		 * one sending: the record is keyed by destination only, and
+		 * another process may have connected there since. So /proc
+		 * (sock_diag: the exact socket) decides; unknown, never wrong. */
 		struct pk_who wc;
 
 		flow_key(flow, &key, false);
 		if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.udp_conn), &key, &wc) == 0 &&
 		    (r < 0 || wc.ktime > w.ktime)) {
-			/* Two processes connected there within 2 s: which one
-			 * sent is not known here; /proc (sock_diag) decides. */
-			if (wc.flags & PK_WHO_AMBIGUOUS) {
-				k->stats.misses++;
-				return -ENOENT;
-			}
-			w = wc;
-			r = 0;
+			k->stats.misses++;
+			return -ENOENT;
 		}
 	}
 	if (r < 0) {
@@ -440,14 +493,13 @@ int kattrib_cache_put(struct kattrib *k, const struct flow *flow, const char *pa
 	struct pk_vkey vk;
 	struct pk_vval vv = {0};
 	struct pk_flow_key fk;
-	struct stat st;
+	bool single;
 
 	if (!k->last_valid || memcmp(&k->last_flow, flow, sizeof(*flow)) != 0)
 		return -ENOENT;
 	/* Another name for the same inode (a hard link) could match other
 	 * rules: such executables are never cached. */
-	if (uid != k->last_who.uid || !same_file(path, &k->last_who) || stat(path, &st) < 0 ||
-	    st.st_nlink != 1)
+	if (uid != k->last_who.uid || !same_file(k, path, &k->last_who, &single) || !single)
 		return -ESTALE;
 	flow_key(flow, &fk, false);
 	memset(&vk, 0, sizeof(vk));

@@ -350,6 +350,7 @@ static __always_inline void walk_exe(struct pk_proc *e, struct file *f)
 	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
 	struct mount *m = container_of(vm, struct mount, mnt);
 	int n = 0;
+	bool top = false; /* reached the root: the path is whole */
 
 	if (BPF_CORE_READ(d, d_hash.pprev) == 0)
 		e->flags |= PK_PROC_DELETED;
@@ -361,15 +362,19 @@ static __always_inline void walk_exe(struct pk_proc *e, struct file *f)
 
 		if (d == root) {
 			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
-			if (mp == m)
+			if (mp == m) {
+				top = true;
 				break;
+			}
 			d = BPF_CORE_READ(m, mnt_mountpoint);
 			m = mp;
 			continue;
 		}
 		p = BPF_CORE_READ(d, d_parent);
-		if (p == d)
+		if (p == d) {
+			top = true;
 			break;
+		}
 		if (n >= PK_COMP_MAX) {
 			e->flags |= PK_PROC_TRUNCATED;
 			break;
@@ -382,6 +387,10 @@ static __always_inline void walk_exe(struct pk_proc *e, struct file *f)
 		n++;
 		d = p;
 	}
+	/* Out of iterations (mount points crossed count too): the top part
+	 * is missing, and a suffix of a path must never pass for the path. */
+	if (!top)
+		e->flags |= PK_PROC_TRUNCATED;
 	e->ncomp = n;
 }
 

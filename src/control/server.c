@@ -512,7 +512,7 @@ static bool client_subscribed(const struct control_client *cl, const char *topic
 
 bool control_client_subscribed(const struct control_client *cl, const char *topic)
 {
-	return !cl->dead && client_subscribed(cl, topic);
+	return !cl->dead && !cl->closing && client_subscribed(cl, topic);
 }
 
 int control_client_subscribe(struct control_client *cl, const char *topic)
@@ -569,7 +569,10 @@ size_t control_subscriber_count(const struct control *c, const char *topic)
 	size_t n = 0;
 
 	for (size_t i = 0; i < c->nclients; i++)
-		if (!c->clients[i]->dead && client_subscribed(c->clients[i], topic))
+		/* A closing client is sent nothing more (control_publish): it
+		 * does not count as listening. */
+		if (!c->clients[i]->dead && !c->clients[i]->closing &&
+		    client_subscribed(c->clients[i], topic))
 			n++;
 	return n;
 }

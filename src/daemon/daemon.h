@@ -93,6 +93,10 @@ int policy_add_rule(struct daemon *d, struct rule *rule, const char *who, char *
  * (docs/protocol.md, "Prompts"). */
 #define PROMPTS_MAX 128        /* pending prompts; past it: default action, "prompt limit" */
 #define PROMPT_PACKETS_MAX 64  /* packets one prompt holds; past it: default action */
+/* Packets all prompts hold together: a quarter of the kernel queue, so that
+ * held packets never leave other new flows without room (a full queue
+ * drops them). Past it: default action, "prompt limit". */
+#define PROMPTS_HELD_MAX 2048
 int prompts_open(struct daemon *d);  /* after control_open: hooks, timer, caches */
 void prompts_close(struct daemon *d); /* settles every prompt ("shutdown") */
 int prompts_fd(const struct daemon *d); /* the deadline timer, for the loop */

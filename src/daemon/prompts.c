@@ -77,6 +77,7 @@ struct pkg_slot {
 
 struct prompts {
 	struct prompt *v[PROMPTS_MAX]; /* oldest first */
+	size_t held;                   /* packets held by all of them */
 	struct pkg_slot pkg_cache[PKG_CACHE_SLOTS];
 	size_t n;
 	uint64_t next_id;
@@ -185,10 +186,17 @@ static void arm_timer(struct prompts *ps, int64_t at_ms)
 		log_warn("prompts: cannot arm the timer: %s", strerror(errno));
 }
 
-static void rearm(struct prompts *ps)
+static void rearm(struct daemon *d)
 {
+	struct prompts *ps = d->prompts;
 	int64_t first = 0;
 
+	/* The last prompter went away meanwhile (a publish can drop a slow
+	 * one): settle at once, not at the deadline. */
+	if (ps->n > 0 && control_subscriber_count(d->control, TOPIC) == 0) {
+		arm_timer(ps, 1);
+		return;
+	}
 	for (size_t i = 0; i < ps->n; i++)
 		if (!first || ps->v[i]->deadline_ms < first)
 			first = ps->v[i]->deadline_ms;
@@ -239,6 +247,7 @@ static struct prompt *detach(struct prompts *ps, size_t i)
 {
 	struct prompt *pr = ps->v[i];
 
+	ps->held -= pr->nheld;
 	memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(ps->v[0]));
 	ps->v[--ps->n] = NULL;
 	return pr;
@@ -502,7 +511,7 @@ void prompts_on_timer(struct daemon *d)
 		settle_default(d, any, 0, EVENT_REASON_NO_UI, "disconnect");
 	else
 		settle_default(d, overdue, mono_ms(), EVENT_REASON_PROMPT_TIMEOUT, "timeout");
-	rearm(ps);
+	rearm(d);
 }
 
 void prompts_recheck(struct daemon *d)
@@ -522,7 +531,7 @@ void prompts_recheck(struct daemon *d)
 		}
 		settle(d, detach(ps, i), rule_action(rule), EVENT_REASON_RULE, rule, "rule", NULL);
 	}
-	rearm(ps);
+	rearm(d);
 }
 
 enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, const struct conn *c,
@@ -540,16 +549,18 @@ enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, con
 	}
 	pr = find_key(ps, c);
 	if (pr) {
-		if (pr->nheld == PROMPT_PACKETS_MAX) {
+		if (pr->nheld == PROMPT_PACKETS_MAX || ps->held >= PROMPTS_HELD_MAX) {
 			ps->stats.over_limit++;
 			return EVENT_REASON_PROMPT_LIMIT;
 		}
 		hold_packet(pr, p, c);
+		ps->held++;
 		return EVENT_REASON_PROMPT;
 	}
-	if (ps->n == PROMPTS_MAX) {
+	if (ps->n == PROMPTS_MAX || ps->held >= PROMPTS_HELD_MAX) {
 		ps->stats.over_limit++;
-		log_debug("prompts: %d pending, default action for a new one", PROMPTS_MAX);
+		log_debug("prompts: %zu pending holding %zu packets, default action for a new one",
+			  ps->n, ps->held);
 		return EVENT_REASON_PROMPT_LIMIT;
 	}
 	t0 = mono_us();
@@ -560,11 +571,12 @@ enum event_reason prompts_hold(struct daemon *d, const struct nfq_packet *p, con
 		return EVENT_REASON_PROMPT_LIMIT;
 	}
 	hold_packet(pr, p, c);
+	ps->held++;
 	json_object_set_new(pr->json, "connections", json_integer(pr->connections));
 	ps->v[ps->n++] = pr;
 	ps->stats.asked++;
 	publish(d, "prompt", json_incref(pr->json));
-	rearm(ps);
+	rearm(d);
 	/* What asking costs the loop: parents, package, digest, JSON. */
 	log_info("prompts: #%" PRIu64 " asked: %s -> %s port %u (context in %" PRId64 " us)", pr->id,
 		 pr->has_proc ? pr->proc.path : PROC_UNKNOWN_PATH,
@@ -622,6 +634,17 @@ static int answer_rule(struct daemon *d, const struct prompt *pr, const char *ac
 	json_t *items = json_array(), *op, *obj;
 	int r;
 
+	/* "unknown" stands for every flow no process could be found for: a
+	 * lasting rule on it alone would decide all of those, whatever they
+	 * are. Only narrowed to a destination. */
+	if (!pr->has_proc && (strcmp(scope, "exe") == 0 || strcmp(scope, "cmdline") == 0)) {
+		snprintf(err, errsz,
+			 "scope %s: the process is not known; a lasting rule needs exe+host, "
+			 "exe+ip or exe+port (or answer once)",
+			 scope);
+		json_decref(items);
+		return -EINVAL;
+	}
 	snprintf(base, sizeof(base), "%s-", action);
 	slug_append(base, sizeof(base), path);
 	json_array_append_new(items, simple_op("process.path", json_string(path)));
@@ -689,8 +712,14 @@ static int answer_rule(struct daemon *d, const struct prompt *pr, const char *ac
 		op = json_pack("{s:s,s:s,s:o}", "type", "list", "operand", "list", "list", items);
 	}
 	snprintf(name, sizeof(name), "%s", base);
-	for (int i = 2; rules_lookup(d->rules, name) && i < 1000; i++)
+	for (int i = 2; rules_lookup(d->rules, name); i++) {
+		if (i == 1000) {
+			snprintf(err, errsz, "rules %s to %s-999 exist already", base, base);
+			json_decref(op);
+			return -EEXIST;
+		}
 		snprintf(name, sizeof(name), "%s-%d", base, i);
+	}
 	snprintf(desc, sizeof(desc), "answer to prompt %" PRIu64 " by uid %" PRIu64 " (scope %s)",
 		 pr->id, uid, scope);
 	obj = json_pack("{s:s,s:s,s:s,s:s,s:o}", "name", name, "action", action, "duration",
@@ -805,6 +834,7 @@ int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, j
 		}
 		if (r < 0) {
 			ps->v[ps->n++] = pr; /* still pending: another answer may do */
+			ps->held += pr->nheld;
 			return r;
 		}
 		made = rules_lookup(d->rules, name);
@@ -817,7 +847,7 @@ int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, j
 	       json_pack("{s:s,s:s,s:{s:i,s:i}}", "duration", duration, "scope", scope,
 			 "answered_by", "uid", (int)control_client_uid(cl), "pid",
 			 (int)control_client_pid(cl)));
-	rearm(ps);
+	rearm(d);
 	return *ret ? 0 : -ENOMEM;
 }
 
