@@ -516,6 +516,18 @@ int attrib_proc_by_pid(struct attrib *a, pid_t pid, const struct proc_info **ret
 	return r;
 }
 
+int attrib_proc_cached(struct attrib *a, pid_t pid, const struct proc_info **ret_proc)
+{
+	struct pentry *e = cache_find(a, pid);
+
+	if (!e || now_ns() - e->loaded_ns >= ATTRIB_PROC_TTL_MS * 1000000ull)
+		return -ENOENT;
+	lru_unlink(a, e);
+	lru_push(a, e);
+	*ret_proc = &e->info;
+	return 0;
+}
+
 void attrib_expire(struct attrib *a)
 {
 	struct pentry *e, *next;

@@ -54,6 +54,12 @@ int attrib_lookup(struct attrib *a, const struct flow *flow, const struct proc_i
 /* Same for a known pid: -ENOENT when there is no such process, -EINVAL for pid <= 0. */
 int attrib_proc_by_pid(struct attrib *a, pid_t pid, const struct proc_info **ret_proc);
 
+/* PID's cached entry if it was read less than ATTRIB_PROC_TTL_MS ago, with
+ * no system call; -ENOENT otherwise. The caller must know by other means
+ * that PID is still the process the entry was read for (a pid is not
+ * reused within that time unless the whole pid space wraps). */
+int attrib_proc_cached(struct attrib *a, pid_t pid, const struct proc_info **ret_proc);
+
 /* Drop cache entries of processes that are gone (or whose pid was reused).
  * Costs one /proc/PID/stat read per cached process: call it every few seconds. */
 void attrib_expire(struct attrib *a);

@@ -430,7 +430,11 @@ static int proc_of(struct kattrib *k, struct attrib *live, const struct pk_who *
 	 * record describes the sender. */
 	if (have && rec.start_time != w->start_time)
 		return -ENOENT;
-	if (live && attrib_proc_by_pid(live, (pid_t)w->tgid, &pi) == 0 &&
+	/* The record's start time says the pid is still the sender's: a
+	 * fresh cached /proc entry is then its (no system call), else read. */
+	if (live &&
+	    ((have && attrib_proc_cached(live, (pid_t)w->tgid, &pi) == 0) ||
+	     attrib_proc_by_pid(live, (pid_t)w->tgid, &pi) == 0) &&
 	    same_file(k, pi->path, w, NULL)) {
 		*ret = pi;
 		return 0;
