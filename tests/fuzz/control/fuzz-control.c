@@ -93,6 +93,16 @@ static void fuzz_parser(const uint8_t *data, size_t size)
 	control_request_clear(&req);
 }
 
+static char sock_dir[] = "/tmp/fuzz-control-XXXXXX";
+
+/* No socket directory left in /tmp after a run. */
+static void remove_server(void)
+{
+	control_close(server); /* unlinks the socket it made */
+	server = NULL;
+	rmdir(sock_dir);
+}
+
 static void fuzz_session(const uint8_t *data, size_t size)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -102,13 +112,12 @@ static void fuzz_session(const uint8_t *data, size_t size)
 	bool wr_done = false;
 
 	if (!server) {
-		char dir[] = "/tmp/fuzz-control-XXXXXX";
-
-		if (!mkdtemp(dir))
+		if (!mkdtemp(sock_dir))
 			abort();
-		snprintf(sock_path, sizeof(sock_path), "%s/s.sock", dir);
+		snprintf(sock_path, sizeof(sock_path), "%s/s.sock", sock_dir);
 		if (control_open(sock_path, NULL, methods, NULL, &server) < 0)
 			abort();
+		atexit(remove_server); /* libFuzzer exits normally at -max_total_time */
 	}
 	memcpy(addr.sun_path, sock_path, strlen(sock_path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
