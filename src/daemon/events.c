@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strutil.h"
 #include "packet/packet.h"
 
 /* A stored event and the buffer its strings live in: kept across
@@ -79,30 +80,11 @@ void events_free(struct events *ev)
 	free(ev);
 }
 
-static size_t str_size(const char *s)
-{
-	return s ? strnlen(s, EVENTS_STR_MAX) + 1 : 0;
-}
-
-static const char *put(char **p, const char *s)
-{
-	size_t n;
-	char *d = *p;
-
-	if (!s)
-		return NULL;
-	n = strnlen(s, EVENTS_STR_MAX);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	*p = d + n + 1;
-	return d;
-}
-
 const struct event *events_add(struct events *ev, const struct event *e)
 {
 	struct slot *slot = &ev->ring[ev->head];
-	size_t need = str_size(e->rule) + str_size(e->process_path) + str_size(e->process_args) +
-		      str_size(e->dst_host) + str_size(e->package);
+	size_t need = strpack_size(e->rule, EVENTS_STR_MAX) + strpack_size(e->process_path, EVENTS_STR_MAX) + strpack_size(e->process_args, EVENTS_STR_MAX) +
+		      strpack_size(e->dst_host, EVENTS_STR_MAX) + strpack_size(e->package, EVENTS_STR_MAX);
 	char *p;
 
 	if (need > slot->cap) {
@@ -117,11 +99,11 @@ const struct event *events_add(struct events *ev, const struct event *e)
 	}
 	p = slot->buf;
 	slot->ev = *e;
-	slot->ev.rule = put(&p, e->rule);
-	slot->ev.process_path = put(&p, e->process_path);
-	slot->ev.process_args = put(&p, e->process_args);
-	slot->ev.dst_host = put(&p, e->dst_host);
-	slot->ev.package = put(&p, e->package);
+	slot->ev.rule = strpack_put(&p, e->rule, EVENTS_STR_MAX);
+	slot->ev.process_path = strpack_put(&p, e->process_path, EVENTS_STR_MAX);
+	slot->ev.process_args = strpack_put(&p, e->process_args, EVENTS_STR_MAX);
+	slot->ev.dst_host = strpack_put(&p, e->dst_host, EVENTS_STR_MAX);
+	slot->ev.package = strpack_put(&p, e->package, EVENTS_STR_MAX);
 	slot->ev.id = ev->next_id++;
 	ev->head = (ev->head + 1) % ev->capacity;
 	if (ev->count < ev->capacity)
@@ -137,14 +119,11 @@ uint64_t events_last_id(const struct events *ev)
 json_t *event_to_json(const struct event *e)
 {
 	char addr[INET6_ADDRSTRLEN], ts[64];
-	struct tm tm;
 	const char *proto = packet_proto_name(e->flow.proto);
 	bool ports = flow_has_ports(&e->flow);
 	json_t *o;
 
-	gmtime_r(&e->time.tv_sec, &tm);
-	size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%03ldZ", e->time.tv_nsec / 1000000);
+	time_iso_ms((int64_t)e->time.tv_sec * 1000 + e->time.tv_nsec / 1000000, ts, sizeof(ts));
 
 	o = json_object();
 	json_object_set_new(o, "id", json_integer((json_int_t)e->id));

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/strutil.h"
 #include "daemon/daemon.h"
 #include "packet/packet.h"
 #include "procctx/exehash.h"
@@ -300,16 +301,6 @@ static json_t *parents_json(pid_t pid)
 	return a;
 }
 
-static void time_str(const struct timespec *t, char *buf, size_t size)
-{
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&t->tv_sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03ldZ", t->tv_nsec / 1000000);
-}
-
 static json_t *process_json(struct daemon *d, struct prompt *pr)
 {
 	struct prompts *ps = d->prompts;
@@ -355,7 +346,7 @@ static json_t *prompt_json(struct daemon *d, struct prompt *pr)
 	}
 	if (ports && d->prompts->svc)
 		services_lookup(d->prompts->svc, f->dport, f->proto, &service);
-	time_str(&pr->time, ts, sizeof(ts));
+	time_iso_ms((int64_t)pr->time.tv_sec * 1000 + pr->time.tv_nsec / 1000000, ts, sizeof(ts));
 	clock_gettime(CLOCK_REALTIME, &wall);
 	return json_pack(
 		"{s:I,s:s,s:I,s:i,s:s,s:i,s:s,s:{s:s,s:o},s:{s:s,s:o,s:o,s:o},s:o}", "id",

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "history/history-int.h"
 
 #define HISTORY_CACHE_KB "32768" /* SQLite page cache */
@@ -399,25 +400,6 @@ int history_open(struct history *h, char *msg, size_t msgsz)
 	return r;
 }
 
-static size_t cut_len(const char *s)
-{
-	return s ? strnlen(s, HISTORY_STR_MAX) + 1 : 0;
-}
-
-static const char *put(char **p, const char *s)
-{
-	size_t n;
-	char *d = *p;
-
-	if (!s)
-		return NULL;
-	n = strnlen(s, HISTORY_STR_MAX);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	*p = d + n + 1;
-	return d;
-}
-
 int history_append(struct history *h, const struct history_event *e)
 {
 	const char *const strs[] = {e->action,   e->reason, e->rule, e->protocol,
@@ -428,23 +410,23 @@ int history_append(struct history *h, const struct history_event *e)
 	char *d;
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		len += cut_len(strs[i]);
+		len += strpack_size(strs[i], HISTORY_STR_MAX);
 	p = malloc(sizeof(*p) + len);
 	if (!p)
 		return -ENOMEM;
 	p->ev = *e;
 	d = p->data;
-	p->ev.action = put(&d, e->action);
-	p->ev.reason = put(&d, e->reason);
-	p->ev.rule = put(&d, e->rule);
-	p->ev.protocol = put(&d, e->protocol);
-	p->ev.src_ip = put(&d, e->src_ip);
-	p->ev.dst_ip = put(&d, e->dst_ip);
-	p->ev.dst_host = put(&d, e->dst_host);
-	p->ev.exe = put(&d, e->exe);
-	p->ev.cmdline = put(&d, e->cmdline);
-	p->ev.iface_out = put(&d, e->iface_out);
-	p->ev.package = put(&d, e->package);
+	p->ev.action = strpack_put(&d, e->action, HISTORY_STR_MAX);
+	p->ev.reason = strpack_put(&d, e->reason, HISTORY_STR_MAX);
+	p->ev.rule = strpack_put(&d, e->rule, HISTORY_STR_MAX);
+	p->ev.protocol = strpack_put(&d, e->protocol, HISTORY_STR_MAX);
+	p->ev.src_ip = strpack_put(&d, e->src_ip, HISTORY_STR_MAX);
+	p->ev.dst_ip = strpack_put(&d, e->dst_ip, HISTORY_STR_MAX);
+	p->ev.dst_host = strpack_put(&d, e->dst_host, HISTORY_STR_MAX);
+	p->ev.exe = strpack_put(&d, e->exe, HISTORY_STR_MAX);
+	p->ev.cmdline = strpack_put(&d, e->cmdline, HISTORY_STR_MAX);
+	p->ev.iface_out = strpack_put(&d, e->iface_out, HISTORY_STR_MAX);
+	p->ev.package = strpack_put(&d, e->package, HISTORY_STR_MAX);
 
 	if (h->count == HISTORY_PENDING_MAX) {
 		/* Full (the file cannot be written): keep the newest. head is

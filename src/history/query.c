@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/strutil.h"
 #include "history/history-int.h"
 
 #define QUERY_DEFAULT 50
@@ -48,15 +49,10 @@ static json_t *row_to_json(sqlite3_stmt *st)
 {
 	char ts[64];
 	int64_t ms = sqlite3_column_int64(st, 1);
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t n;
 	json_t *o = json_object();
 	const unsigned char *args = sqlite3_column_text(st, 14);
 
-	gmtime_r(&secs, &tm);
-	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%03dZ", (int)(ms % 1000));
+	time_iso_ms(ms, ts, sizeof(ts));
 	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
 	json_object_set_new(o, "time", json_string(ts));
 	json_object_set_new(o, "time_ms", json_integer(ms));
