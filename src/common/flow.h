@@ -31,3 +31,11 @@ static inline bool flow_has_ports(const struct flow *f)
 	return f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP ||
 	       f->proto == IPPROTO_UDPLITE || f->proto == IPPROTO_SCTP;
 }
+
+/* True for flows to or from port 53 over UDP or TCP (DNS, as far as the
+ * ports tell: the caller checks the content where it matters). */
+static inline bool flow_is_dns(const struct flow *f)
+{
+	return (f->proto == IPPROTO_UDP || f->proto == IPPROTO_TCP) &&
+	       (f->sport == 53 || f->dport == 53);
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/answer.h"
 #include "daemon/daemon.h"
 #include "packet/packet.h"
 #include "rules/rules.h"

@@ -23,8 +23,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "daemon/daemon.h"
+#include "daemon/eventlog.h"
 #include "daemon/events.h"
 #include "history/history.h"
 #include "history/writer.h"
@@ -43,14 +45,6 @@ struct eventlog {
 	uint64_t dropped_logged; /* dropped events already warned about */
 	int64_t next_drop_report_ms;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Log what changed in the writer since the last look, once. */
 static void report(struct daemon *d)

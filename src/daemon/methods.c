@@ -14,7 +14,12 @@
 #include "common/log.h"
 #include "control/server.h"
 #include "daemon/daemon.h"
+#include "daemon/eventlog.h"
 #include "daemon/events.h"
+#include "daemon/methods.h"
+#include "daemon/names.h"
+#include "daemon/policy.h"
+#include "daemon/prompts.h"
 #include "rules/rules.h"
 
 #define EVENTS_QUERY_DEFAULT 50
@@ -180,7 +185,6 @@ static int set_enabled(struct daemon *d, json_t *params, bool on, json_t **ret, 
 		}
 	}
 	log_info("rules: %s \"%s\"", on ? "enabled" : "disabled", name);
-	prompts_recheck(d);
 	*ret = json_pack("{s:s,s:b}", "name", name, "enabled", on);
 	return 0;
 }
@@ -238,21 +242,6 @@ static int method_events_subscribe(void *ud, struct control_client *cl, json_t *
 	*ret = json_pack("{s:s,s:I}", "subscribed", "events", "last_id",
 			 (json_int_t)events_last_id(d->events));
 	return 0;
-}
-
-void methods_publish_event(struct daemon *d, const struct event *e)
-{
-	json_t *msg;
-
-	/* Building JSON costs more than the rest of a verdict: only when
-	 * somebody listens. */
-	if (!d->control || control_subscriber_count(d->control, "events") == 0)
-		return;
-	msg = json_pack("{s:s,s:o}", "event", "connection", "data", event_to_json(e));
-	if (msg) {
-		control_publish(d->control, "events", msg);
-		json_decref(msg);
-	}
 }
 
 const struct control_method daemon_methods[] = {

@@ -14,7 +14,9 @@
 
 #include "attrib/attrib.h"
 #include "common/log.h"
+#include "common/clock.h"
 #include "daemon/daemon.h"
+#include "daemon/names.h"
 #include "dns/cache.h"
 #include "dns/message.h"
 #include "dns/track.h"
@@ -27,14 +29,6 @@ struct names {
 	struct dns_msg msg; /* scratch: one message parsed at a time */
 	struct names_stats stats;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 int names_new(struct names **ret)
 {
@@ -68,7 +62,7 @@ static void one_message(struct daemon *d, const struct flow *f, const uint8_t *b
 {
 	struct names *n = d->names;
 	struct dns_msg *m = &n->msg;
-	uint64_t now = mono_ms();
+	uint64_t now = (uint64_t)mono_ms();
 	char src[INET6_ADDRSTRLEN];
 	int r;
 

@@ -24,9 +24,17 @@
 #include "bpf/kattrib.h"
 #include "common/log.h"
 #include "control/server.h"
+#include "daemon/context.h"
 #include "daemon/daemon.h"
+#include "daemon/eventlog.h"
 #include "daemon/events.h"
+#include "daemon/methods.h"
+#include "daemon/names.h"
+#include "daemon/policy.h"
 #include "daemon/privileges.h"
+#include "daemon/prompts.h"
+#include "daemon/vcache.h"
+#include "daemon/verdict.h"
 #include "netfilter/marks.h"
 #include "netfilter/nfq.h"
 #include "rules/rules.h"
@@ -50,6 +58,7 @@ struct loop {
 	int housekeeping_fd;
 	int reload_fd;
 	int history_fd;
+	uint64_t rules_seen; /* rules_generation() when last told around */
 };
 
 static int epoll_add(int epfd, int fd, uint64_t tag)
@@ -88,6 +97,20 @@ static int watch_rules(struct daemon *d, struct loop *l)
 				      IN_ATTRIB) < 0)
 		return -errno;
 	return 0;
+}
+
+/* The one place rule changes are noticed (control methods, answers,
+ * reloads, expiry all move the generation): cached verdicts must not
+ * outlive the rules, and a pending prompt a rule now decides is settled. */
+static void notice_rule_changes(struct daemon *d, struct loop *l)
+{
+	uint64_t g = rules_generation(d->rules);
+
+	if (g == l->rules_seen)
+		return;
+	l->rules_seen = g;
+	vcache_rules_changed(d);
+	prompts_rules_changed(d);
 }
 
 static void on_packets(struct daemon *d)
@@ -150,7 +173,7 @@ static int run(struct daemon *d, struct loop *l)
 		}
 		/* Flows the kernel's cache decided come first: a `log` request
 		 * in this batch must see them. */
-		verdict_sync(d);
+		vcache_drain(d);
 		for (int i = 0; i < n && running; i++) {
 			switch (evs[i].data.u64) {
 			case TAG_NFQ:
@@ -185,10 +208,8 @@ static int run(struct daemon *d, struct loop *l)
 				running = on_signal(d, l);
 				break;
 			}
+			notice_rule_changes(d, l);
 		}
-		/* Rules may have changed (control, reload, expiry): cached
-		 * verdicts must not outlive them. */
-		verdict_sync(d);
 	}
 	return 0;
 }
@@ -271,6 +292,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	r = context_new(&d.context);
+	if (r < 0) {
+		log_error("context: cannot start: %s", strerror(-r));
+		goto cleanup;
+	}
 	r = names_new(&d.names);
 	if (r < 0) {
 		log_error("dns: %s", strerror(-r));
@@ -286,6 +312,9 @@ int main(int argc, char **argv)
 	} else if ((r = kattrib_open(d.cfg.cgroup, PICKET_MARK_ALLOW, &d.kattrib, err,
 				     sizeof(err))) < 0) {
 		log_warn("attribution: BPF not loaded: %s; using sock_diag + /proc", err);
+	} else if ((r = vcache_new(&d.vcache)) < 0) {
+		log_error("attribution: verdict cache: %s", strerror(-r));
+		goto cleanup;
 	} else {
 		log_info("attribution: BPF on cgroup %s (%s), sock_diag + /proc as fallback",
 			 kattrib_cgroup(d.kattrib), kattrib_programs(d.kattrib));
@@ -346,6 +375,7 @@ int main(int argc, char **argv)
 		log_warn("privileges: cannot drop capabilities: %s, continuing with all", strerror(-r));
 	else
 		log_info("privileges: kept CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH");
+	notice_rule_changes(&d, &l); /* the first rule set, for the verdict cache */
 	log_info("picketd ready");
 	if (run(&d, &l) == 0)
 		ret = EXIT_SUCCESS;
@@ -365,9 +395,11 @@ cleanup:
 	}
 	nfq_close(d.nfq);
 	control_close(d.control);
+	vcache_free(d.vcache);
 	kattrib_free(d.kattrib);
 	attrib_free(d.attrib);
 	names_free(d.names);
+	context_free(d.context);
 	rules_free(d.rules);
 	eventlog_close(&d);
 	events_free(d.events);

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "daemon/daemon.h"
+#include "daemon/policy.h"
 #include "rules/lists.h"
 #include "rules/rules.h"
 
@@ -99,7 +100,6 @@ void policy_reload(struct daemon *d)
 	d->rules = fresh;
 	log_info("rules: reloaded %d from %s, %d kept from memory", n, d->cfg.rules_dir, moved);
 	policy_lists_refresh(d);
-	prompts_recheck(d);
 }
 
 void policy_expire(struct daemon *d)
@@ -132,6 +132,5 @@ int policy_add_rule(struct daemon *d, struct rule *rule, const char *who, char *
 		return r;
 	}
 	log_info("rules: added \"%s\" (%s)", name, who);
-	prompts_recheck(d);
 	return 0;
 }

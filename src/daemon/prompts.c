@@ -29,19 +29,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attrib/attrib.h"
+#include "common/clock.h"
+#include "common/conn.h"
 #include "common/log.h"
 #include "common/strutil.h"
+#include "control/server.h"
+#include "daemon/answer.h"
+#include "daemon/context.h"
 #include "daemon/daemon.h"
+#include "daemon/decision.h"
+#include "daemon/names.h"
+#include "daemon/policy.h"
+#include "daemon/prompts.h"
+#include "daemon/vcache.h"
+#include "netfilter/nfq.h"
 #include "packet/packet.h"
-#include "procctx/exehash.h"
-#include "procctx/pkgowner.h"
 #include "procctx/proctree.h"
-#include "procctx/services.h"
 #include "rules/rules.h"
 
 #define TOPIC "prompts"
-#define PKG_CACHE_SLOTS 256 /* executable -> package, for events */
-#define PKG_CACHE_TTL_S 5   /* then dpkg's database is asked again (a stat or two) */
 
 struct held {
 	uint32_t id;
@@ -67,47 +74,18 @@ struct prompt {
 	struct held held[PROMPT_PACKETS_MAX];
 };
 
-/* pkgowner answers in a few stat() calls; events ask for every flow, so the
- * answer for an executable is kept a few seconds. */
-struct pkg_slot {
-	char *path;
-	char *package; /* NULL: not from a package */
-	time_t at;     /* CLOCK_MONOTONIC seconds */
-};
-
 struct prompts {
 	struct prompt *v[PROMPTS_MAX]; /* oldest first */
 	size_t held;                   /* packets held by all of them */
-	struct pkg_slot pkg_cache[PKG_CACHE_SLOTS];
 	size_t n;
 	uint64_t next_id;
 	int timer_fd;
-	struct exehash *hash;
-	struct pkgowner *pkg;  /* NULL: no package names */
-	struct services *svc;  /* NULL: no service names */
 	struct prompts_stats stats;
-	char digest[65];       /* the last answer of prompts_exe_digest */
 };
 
 static const char *const durations[] = {"once", "until restart", "always", "30s", "5m",
 					"15m",  "30m",		 "1h",	   "12h"};
 static const char *const scopes[] = {"exe", "exe+host", "exe+ip", "exe+port", "cmdline"};
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
@@ -117,59 +95,12 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 	return false;
 }
 
-/* ---- digests ---- */
-
-const char *prompts_exe_digest(const struct conn *c, int kind)
-{
-	const struct daemon *d = c->digest_ctx;
-	struct prompts *ps = d ? d->prompts : NULL;
-	struct exe_digest dg;
-
-	if (!ps || !c->proc || exehash_of_pid(ps->hash, c->proc->pid, &dg) < 0)
-		return NULL;
-	snprintf(ps->digest, sizeof(ps->digest), "%s", kind == CONN_SHA256 ? dg.sha256 : dg.md5);
-	return ps->digest;
-}
-
 /* A held prompt's process may be gone: it answers with what it recorded. */
 static const char *prompt_digest(const struct conn *c, int kind)
 {
 	const struct prompt *pr = c->digest_ctx;
 
 	return kind == CONN_SHA256 && pr->sha256[0] ? pr->sha256 : NULL;
-}
-
-/* ---- packages ---- */
-
-const char *prompts_package(struct daemon *d, const char *path)
-{
-	struct prompts *ps = d->prompts;
-	struct pkg_slot *slot;
-	const char *pkg = NULL;
-	uint32_t h = 2166136261u; /* FNV-1a */
-	struct timespec now;
-
-	if (!ps || !ps->pkg || !path || strcmp(path, PROC_UNKNOWN_PATH) == 0)
-		return NULL;
-	for (const char *c = path; *c; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	slot = &ps->pkg_cache[h % PKG_CACHE_SLOTS];
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (slot->path && strcmp(slot->path, path) == 0 && now.tv_sec - slot->at < PKG_CACHE_TTL_S)
-		return slot->package;
-	free(slot->path);
-	free(slot->package);
-	*slot = (struct pkg_slot){.at = now.tv_sec};
-	if (pkgowner_lookup(ps->pkg, path, &pkg) < 0)
-		pkg = NULL;
-	slot->path = strdup(path);
-	slot->package = pkg ? strdup(pkg) : NULL;
-	if (!slot->path) {
-		free(slot->package);
-		slot->package = NULL;
-		return NULL;
-	}
-	return slot->package;
 }
 
 /* ---- the timer ---- */
@@ -271,7 +202,7 @@ static void hold_packet(struct prompt *pr, const struct nfq_packet *p, const str
 		seen = seen || pr->held[i].sport == h->sport;
 	if (!seen)
 		pr->connections++;
-	if (c->flow.dport == 53 && verdict_is_dns(&c->flow) && p->len <= UINT16_MAX) {
+	if (c->flow.dport == 53 && flow_is_dns(&c->flow) && p->len <= UINT16_MAX) {
 		h->dns = malloc(p->len);
 		if (h->dns) {
 			memcpy(h->dns, p->payload, p->len);
@@ -303,11 +234,9 @@ static json_t *parents_json(pid_t pid)
 
 static json_t *process_json(struct daemon *d, struct prompt *pr)
 {
-	struct prompts *ps = d->prompts;
 	const struct proc_info *p = &pr->proc;
 	const char *pkg = NULL, *pinned = NULL;
 	const struct rule *old = NULL;
-	struct exe_digest dg;
 	json_t *o;
 
 	if (!pr->has_proc)
@@ -316,9 +245,9 @@ static json_t *process_json(struct daemon *d, struct prompt *pr)
 				 pr->conn.has_uid ? json_integer(pr->conn.uid) : json_null(), "user",
 				 str_or_null(pr->user), "parents", "package", "sha256", "hash_changed",
 				 false, "previous_sha256", "previous_rule");
-	if (exehash_of_pid(ps->hash, p->pid, &dg) == 0)
-		snprintf(pr->sha256, sizeof(pr->sha256), "%s", dg.sha256);
-	pkg = prompts_package(d, p->path);
+	if (context_sha256_of_pid(d->context, p->pid, pr->sha256) < 0)
+		pr->sha256[0] = '\0';
+	pkg = context_package(d->context, p->path);
 	if (pr->sha256[0])
 		old = rules_pinned_sha256(d->rules, p->path, pr->sha256, &pinned);
 	o = json_pack("{s:s,s:s,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "path", p->path,
@@ -344,8 +273,8 @@ static json_t *prompt_json(struct daemon *d, struct prompt *pr)
 		snprintf(num, sizeof(num), "%u", f->proto);
 		proto = num;
 	}
-	if (ports && d->prompts->svc)
-		services_lookup(d->prompts->svc, f->dport, f->proto, &service);
+	if (ports)
+		service = context_service(d->context, f->dport, f->proto);
 	time_iso_ms((int64_t)pr->time.tv_sec * 1000 + pr->time.tv_nsec / 1000000, ts, sizeof(ts));
 	clock_gettime(CLOCK_REALTIME, &wall);
 	return json_pack(
@@ -353,7 +282,7 @@ static json_t *prompt_json(struct daemon *d, struct prompt *pr)
 		(json_int_t)pr->id, "time", ts, "deadline_ms",
 		(json_int_t)((int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 + left), "timeout_s",
 		(int)d->cfg.prompt_timeout, "default_action",
-		rule_action_name(verdict_default_action(d)), "connections", (int)pr->connections,
+		rule_action_name(decision_default(d)), "connections", (int)pr->connections,
 		"protocol", proto, "source", "ip", flow_addr_str(f->family, &f->src, src, sizeof(src)),
 		"port", ports ? json_integer(f->sport) : json_null(), "destination", "ip",
 		flow_addr_str(f->family, &f->dst, dst, sizeof(dst)), "host", str_or_null(pr->host),
@@ -426,7 +355,7 @@ static void settle(struct daemon *d, struct prompt *pr, enum rule_action action,
 		struct held *h = &pr->held[i];
 		bool first = true;
 
-		nfq_verdict(d->nfq, h->id, h->mark, verdict_of(action));
+		nfq_verdict(d->nfq, h->id, h->mark, decision_nfq(action));
 		if (action == RULE_ALLOW && h->dns) {
 			struct nfq_packet q = {.id = h->id, .payload = h->dns, .len = h->dns_len};
 			names_read(d, &q, pr->has_proc ? pr->proc.pid : 0);
@@ -435,7 +364,7 @@ static void settle(struct daemon *d, struct prompt *pr, enum rule_action action,
 			first = first && pr->held[j].sport != h->sport;
 		if (first) {
 			c.flow.sport = h->sport;
-			verdict_record(d, &c, rule, action, reason, &pr->time);
+			decision_record_conn(d, &c, rule, action, reason, &pr->time);
 		}
 	}
 	nfq_flush(d->nfq);
@@ -472,7 +401,7 @@ static void settle_default(struct daemon *d, bool (*pred)(const struct prompt *,
 		}
 		if (reason == EVENT_REASON_PROMPT_TIMEOUT)
 			ps->stats.timed_out++;
-		settle(d, detach(ps, i), verdict_default_action(d), reason, NULL, by, NULL);
+		settle(d, detach(ps, i), decision_default(d), reason, NULL, by, NULL);
 	}
 }
 
@@ -504,7 +433,7 @@ void prompts_on_timer(struct daemon *d)
 	rearm(d);
 }
 
-void prompts_recheck(struct daemon *d)
+void prompts_rules_changed(struct daemon *d)
 {
 	struct prompts *ps = d->prompts;
 	time_t now = time(NULL);
@@ -660,8 +589,8 @@ int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, j
 		snprintf(err, errsz, "params: 'pin_hash' must be true or false");
 		return -EINVAL;
 	}
-	/* Taken off the list first: the rule added below re-checks the
-	 * pending prompts, and this one is settled as answered, not by rule. */
+	/* Taken off the list first: this one is settled as answered, not by
+	 * the rule it makes (which the loop then re-checks the others with). */
 	pr = detach_id(ps, (uint64_t)json_integer_value(jid));
 	if (!pr) {
 		snprintf(err, errsz, "prompt %" JSON_INTEGER_FORMAT " is not pending (settled already)",
@@ -732,30 +661,6 @@ int prompts_open(struct daemon *d)
 		free(ps);
 		return r;
 	}
-	r = exehash_new(&ps->hash);
-	if (r < 0) {
-		close(ps->timer_fd);
-		free(ps);
-		return r;
-	}
-	r = services_load(NULL, &ps->svc);
-	if (r < 0)
-		log_warn("prompts: no service names: /etc/services: %s", strerror(-r));
-	r = pkgowner_new(NULL, &ps->pkg);
-	if (r < 0)
-		log_warn("prompts: no package names: %s", strerror(-r));
-	else {
-		struct pkgowner_stats st;
-
-		/* Built now, not at the first prompt, so no flow waits for it. */
-		r = pkgowner_stats(ps->pkg, &st);
-		if (r < 0)
-			log_warn("prompts: no package names: dpkg database: %s", strerror(-r));
-		else
-			log_info("prompts: package index: %zu paths of %zu packages, %zu KiB, in %" PRIu64
-				 " ms",
-				 st.paths, st.packages, st.bytes / 1024, st.build_ns / 1000000);
-	}
 	d->prompts = ps;
 	control_set_close_hook(d->control, on_client_close);
 	return 0;
@@ -771,13 +676,6 @@ void prompts_close(struct daemon *d)
 		settle_default(d, any, 0, EVENT_REASON_DEFAULT, "shutdown");
 	if (d->control)
 		control_set_close_hook(d->control, NULL);
-	exehash_free(ps->hash);
-	pkgowner_free(ps->pkg);
-	for (size_t i = 0; i < PKG_CACHE_SLOTS; i++) {
-		free(ps->pkg_cache[i].path);
-		free(ps->pkg_cache[i].package);
-	}
-	services_free(ps->svc);
 	close(ps->timer_fd);
 	free(ps);
 	d->prompts = NULL;

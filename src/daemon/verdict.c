@@ -15,8 +15,14 @@
 #include "bpf/kattrib.h"
 #include "common/conn.h"
 #include "common/log.h"
+#include "daemon/context.h"
 #include "daemon/daemon.h"
+#include "daemon/decision.h"
 #include "daemon/events.h"
+#include "daemon/names.h"
+#include "daemon/prompts.h"
+#include "daemon/vcache.h"
+#include "daemon/verdict.h"
 #include "netfilter/marks.h"
 #include "netfilter/nfq.h"
 #include "packet/packet.h"
@@ -82,88 +88,10 @@ static void iface_name(uint32_t index, char *out)
 	memcpy(out, s->name, IF_NAMESIZE);
 }
 
-enum nfq_verdict verdict_of(enum rule_action a)
-{
-	switch (a) {
-	case RULE_ALLOW:
-		return NFQ_VERDICT_ACCEPT;
-	case RULE_REJECT:
-		return NFQ_VERDICT_REJECT;
-	case RULE_DENY:
-	default:
-		return NFQ_VERDICT_DROP;
-	}
-}
-
-enum rule_action verdict_default_action(const struct daemon *d)
-{
-	enum default_action a = d->cfg.default_action;
-
-	return a == ACTION_ALLOW ? RULE_ALLOW : a == ACTION_REJECT ? RULE_REJECT : RULE_DENY;
-}
-
-bool verdict_is_dns(const struct flow *f)
-{
-	return (f->proto == IPPROTO_UDP || f->proto == IPPROTO_TCP) &&
-	       (f->sport == 53 || f->dport == 53);
-}
-
-void verdict_record(struct daemon *d, const struct conn *c, const struct rule *rule,
-		    enum rule_action action, enum event_reason reason, const struct timespec *t)
-{
-	const struct proc_info *proc = c->proc;
-	struct event ev = {.time = *t, .reason = reason};
-	const struct event *stored;
-
-	switch (action) {
-	case RULE_ALLOW:
-		d->counters.allowed++;
-		ev.action = EVENT_ALLOW;
-		break;
-	case RULE_DENY:
-		d->counters.denied++;
-		ev.action = EVENT_DENY;
-		break;
-	case RULE_REJECT:
-		d->counters.rejected++;
-		ev.action = EVENT_REJECT;
-		break;
-	}
-	if (rule && rule_nolog(rule))
-		return;
-
-	ev.flow = c->flow;
-	ev.has_uid = c->has_uid;
-	ev.uid = c->uid;
-	ev.rule = rule ? rule_name(rule) : NULL;
-	ev.dst_host = c->dst_host;
-	memcpy(ev.iface_out, c->iface_out, sizeof(ev.iface_out));
-	if (proc) {
-		ev.pid = proc->pid;
-		ev.process_path = proc->path;
-		ev.process_args = proc->cmdline;
-		ev.package = prompts_package(d, proc->path);
-	} else {
-		ev.process_path = PROC_UNKNOWN_PATH;
-	}
-	stored = events_add(d->events, &ev);
-	eventlog_add(d, &ev);
-	if (stored)
-		methods_publish_event(d, stored);
-	if (log_get_level() >= LOG_LVL_DEBUG) {
-		char dst[INET6_ADDRSTRLEN];
-		log_debug("%s %s %s:%u pid %d %s (%s)", event_action_name(ev.action),
-			  packet_proto_name(c->flow.proto) ? packet_proto_name(c->flow.proto) : "ip",
-			  flow_addr_str(c->flow.family, &c->flow.dst, dst, sizeof(dst)),
-			  c->flow.dport, ev.pid, ev.process_path,
-			  rule ? rule_name(rule) : event_reason_name(reason));
-	}
-}
-
 void verdict_packet(void *userdata, const struct nfq_packet *p)
 {
 	struct daemon *d = userdata;
-	struct conn c = {.exe_digest = prompts_exe_digest, .digest_ctx = d};
+	struct conn c = {.exe_digest = context_exe_digest, .digest_ctx = d->context};
 	const struct proc_info *proc = NULL;
 	const struct rule *rule = NULL;
 	enum rule_action action;
@@ -173,13 +101,13 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 
 	d->counters.packets++;
 	clock_gettime(CLOCK_REALTIME, &now);
-	verdict_sync(d); /* rules changed since the last wake-up: cache invalid */
+	vcache_drain(d); /* the kernel's decisions first, in order */
 
 	r = packet_parse(p->payload, p->len, &c.flow);
 	/* Queued only to be read: DNS is never held or dropped (nor one the
 	 * parser refuses). The mark bit alone is no proof (another tool may
 	 * use that bit): a packet that is not DNS is decided like any other. */
-	if ((p->mark & PICKET_MARK_DNS) && (r < 0 || verdict_is_dns(&c.flow))) {
+	if ((p->mark & PICKET_MARK_DNS) && (r < 0 || flow_is_dns(&c.flow))) {
 		names_read(d, p, 0);
 		nfq_verdict(d->nfq, p->id, p->mark, NFQ_VERDICT_PASS);
 		return;
@@ -188,10 +116,10 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		/* The kernel built this packet, so this is a parser gap, not an
 		 * attack; the default action keeps the promise of the config. */
 		d->counters.malformed++;
-		action = verdict_default_action(d);
+		action = decision_default(d);
 		log_debug("packet %u: cannot parse (%s), default action %s", p->id, strerror(-r),
 			  rule_action_name(action));
-		nfq_verdict(d->nfq, p->id, p->mark, verdict_of(action));
+		nfq_verdict(d->nfq, p->id, p->mark, decision_nfq(action));
 		return;
 	}
 	c.has_uid = p->has_uid;
@@ -229,20 +157,20 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		reason = prompts_hold(d, p, &c, &now);
 		if (reason == EVENT_REASON_PROMPT)
 			return; /* held: the verdict comes with the answer */
-		action = verdict_default_action(d);
+		action = decision_default(d);
 	}
-	nfq_verdict(d->nfq, p->id, p->mark, verdict_of(action));
+	nfq_verdict(d->nfq, p->id, p->mark, decision_nfq(action));
 	/* Into the kernel's cache: what a rule decided, and the default action
 	 * when prompting is off or nobody is there to ask (those entries go
 	 * when a prompter subscribes: vcache_invalidate). Not what a full
 	 * prompt table decided. */
-	if (d->kattrib && proc &&
+	if (proc &&
 	    (reason == EVENT_REASON_RULE || reason == EVENT_REASON_DEFAULT ||
 	     reason == EVENT_REASON_NO_UI))
 		vcache_put(d, &c, rule, action == RULE_ALLOW, now.tv_sec);
 	/* A new flow's first query is tracked only if it may leave: a denied
 	 * query must not leave a record that a forged reply could answer. */
-	if (action == RULE_ALLOW && c.flow.dport == 53 && verdict_is_dns(&c.flow))
+	if (action == RULE_ALLOW && c.flow.dport == 53 && flow_is_dns(&c.flow))
 		names_read(d, p, proc ? proc->pid : 0);
-	verdict_record(d, &c, rule, action, reason, &now);
+	decision_record_conn(d, &c, rule, action, reason, &now);
 }

@@ -550,8 +550,3 @@ bool op_match(const struct rule_op *op, const struct conn *c)
 	}
 	return false;
 }
-
-bool rule_match(const struct rule *r, const struct conn *c, time_t now)
-{
-	return r->enabled && rule_live(r, now) && op_match(&r->op, c);
-}

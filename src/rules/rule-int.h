@@ -92,6 +92,7 @@ const char *conn_proc_path(const struct conn *c);
 /* rule.c */
 /* Unexpired (enabled-ness is not looked at). */
 bool rule_live(const struct rule *r, time_t now);
+/* quote.c */
 /* S made fit for a one-line message: at most ~80 bytes, non-printable bytes
  * and quotes as '?', "..." when cut. Returns BUF. */
 #define RULE_QUOTE_MAX 88

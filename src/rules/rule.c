@@ -35,22 +35,6 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errsz, c
 	return -EINVAL;
 }
 
-const char *rule_quote(const char *s, char buf[RULE_QUOTE_MAX])
-{
-	size_t i;
-
-	for (i = 0; s[i] && i < RULE_QUOTE_MAX - 4; i++)
-		buf[i] = (s[i] == '"' || s[i] == '\\' || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
-				 '?' :
-				 s[i];
-	if (s[i]) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 static const char *json_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -767,4 +751,9 @@ time_t rule_expires(const struct rule *r)
 bool rule_live(const struct rule *r, time_t now)
 {
 	return r->dur != DUR_TIMED || now < r->expires;
+}
+
+bool rule_match(const struct rule *r, const struct conn *c, time_t now)
+{
+	return r->enabled && rule_live(r, now) && op_match(&r->op, c);
 }
