@@ -7,16 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-const char *const prompt_actions[PROMPT_ACTIONS] = {"allow", "deny", "reject"};
-const char *const prompt_durations[PROMPT_DURATIONS] = {
-	"once", "until restart", "always", "30s", "5m", "15m", "30m", "1h", "12h"};
-const char *const prompt_scopes[PROMPT_SCOPES] = {"exe", "exe+host", "exe+ip", "exe+port",
-						  "cmdline"};
 static const char scope_keys[PROMPT_SCOPES] = {'e', 'h', 'i', 'p', 'c'};
 static const char action_keys[PROMPT_ACTIONS] = {'a', 'd', 'r'};
 
-enum { D_ONCE, D_RESTART, D_ALWAYS };
-enum { S_EXE, S_HOST, S_IP, S_PORT, S_CMDLINE };
 
 #define SHORT_HASH 16 /* hex digits shown of a sha256 */
 #define LABEL_W 12    /* "  parents   " */
@@ -80,19 +73,19 @@ bool prompt_scope_offered(json_t *p, int scope)
 	long long port;
 
 	switch (scope) {
-	case S_HOST: return str(p, "destination.host") != NULL;
-	case S_IP: return str(p, "destination.ip") != NULL;
-	case S_PORT: return num(p, "destination.port", &port);
-	case S_CMDLINE: return str(p, "process.cmdline") != NULL;
+	case PROMPT_SCOPE_HOST: return str(p, "destination.host") != NULL;
+	case PROMPT_SCOPE_IP: return str(p, "destination.ip") != NULL;
+	case PROMPT_SCOPE_PORT: return num(p, "destination.port", &port);
+	case PROMPT_SCOPE_CMDLINE: return str(p, "process.cmdline") != NULL;
 	default: return true;
 	}
 }
 
 void prompt_choice_init(json_t *p, struct prompt_choice *ch)
 {
-	*ch = (struct prompt_choice){.action = -1, .duration = D_ALWAYS, .scope = S_EXE};
+	*ch = (struct prompt_choice){.action = -1, .duration = PROMPT_DUR_ALWAYS, .scope = PROMPT_SCOPE_EXE};
 	if (json_is_true(member(p, "process.hash_changed")))
-		ch->duration = D_ONCE;
+		ch->duration = PROMPT_DUR_ONCE;
 }
 
 enum prompt_key prompt_choice_key(json_t *p, struct prompt_choice *ch, int key, char *why,
@@ -154,7 +147,7 @@ json_t *prompt_answer_params(json_t *p, const struct prompt_choice *ch)
 
 	num(p, "id", &id);
 	return json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)id, "action",
-			 prompt_actions[ch->action < 0 ? 0 : ch->action], "duration",
+			 action_name((enum action)(ch->action < 0 ? 0 : ch->action)), "duration",
 			 prompt_durations[ch->duration], "scope", prompt_scopes[ch->scope],
 			 "pin_hash", ch->pin);
 }
@@ -457,7 +450,7 @@ static void render_choices(struct screen *s, json_t *p, const struct prompt_choi
 	new_line(s);
 	put_text(s, "Action   ");
 	for (int i = 0; i < PROMPT_ACTIONS; i++)
-		option(s, ch->action == i, true, action_keys[i], prompt_actions[i]);
+		option(s, ch->action == i, true, action_keys[i], action_name((enum action)i));
 	if (str(p, "process.sha256")) {
 		put_text(s, "    ");
 		option(s, ch->pin, true, 's', ch->pin ? "pin sha256: yes" : "pin sha256: no");
@@ -492,36 +485,36 @@ static void render_summary(struct screen *s, json_t *p, const struct prompt_choi
 		attr(s, "\033[0m");
 		return;
 	}
-	if (ch->duration == D_ONCE) {
+	if (ch->duration == PROMPT_DUR_ONCE) {
 		putf(s, "> %s%s this connection once (no rule is made)", sending ? "sending: " : "",
-		     prompt_actions[ch->action]);
+		     action_name((enum action)ch->action));
 		attr(s, "\033[0m");
 		return;
 	}
-	if (ch->duration == D_RESTART)
+	if (ch->duration == PROMPT_DUR_RESTART)
 		snprintf(dur, sizeof(dur), "until picketd restarts");
-	else if (ch->duration == D_ALWAYS)
+	else if (ch->duration == PROMPT_DUR_ALWAYS)
 		snprintf(dur, sizeof(dur), "always (saved rule)");
 	else
 		snprintf(dur, sizeof(dur), "for %s", d);
 	switch (ch->scope) {
-	case S_HOST: snprintf(what, sizeof(what), "%s to %s", exe_path(p),
+	case PROMPT_SCOPE_HOST: snprintf(what, sizeof(what), "%s to %s", exe_path(p),
 			      str(p, "destination.host")); break;
-	case S_IP: snprintf(what, sizeof(what), "%s to %s", exe_path(p),
+	case PROMPT_SCOPE_IP: snprintf(what, sizeof(what), "%s to %s", exe_path(p),
 			    str(p, "destination.ip")); break;
-	case S_PORT:
+	case PROMPT_SCOPE_PORT:
 		port = 0;
 		num(p, "destination.port", &port);
 		snprintf(what, sizeof(what), "%s to port %lld/%s", exe_path(p), port,
 			 str(p, "protocol") ?: "?");
 		break;
-	case S_CMDLINE: snprintf(what, sizeof(what), "command line \"%s\"",
+	case PROMPT_SCOPE_CMDLINE: snprintf(what, sizeof(what), "command line \"%s\"",
 				 str(p, "process.cmdline")); break;
 	default: snprintf(what, sizeof(what), "%s to any destination", exe_path(p)); break;
 	}
 	if (ch->pin)
 		snprintf(pin, sizeof(pin), ", sha256 pinned");
-	putf(s, "> %s%s %s: %s%s", sending ? "sending: " : "", prompt_actions[ch->action], dur, what,
+	putf(s, "> %s%s %s: %s%s", sending ? "sending: " : "", action_name((enum action)ch->action), dur, what,
 	     pin);
 	attr(s, "\033[0m");
 }

@@ -14,19 +14,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PROMPT_ACTIONS 3
-#define PROMPT_DURATIONS 9
-#define PROMPT_SCOPES 5
-/* Wire values, in key order (durations: keys 1-9). */
-extern const char *const prompt_actions[PROMPT_ACTIONS];	/* allow deny reject */
-extern const char *const prompt_durations[PROMPT_DURATIONS];
-extern const char *const prompt_scopes[PROMPT_SCOPES];		/* exe exe+host ... */
+#include "common/action.h"
+#include "control/vocab.h" /* durations and scopes, in key order */
+
+#define PROMPT_ACTIONS ACTIONS_N /* action_name(): allow deny reject */
 
 /* Index of WORD in TABLE (N entries), or -1. */
 int prompt_word_index(const char *word, const char *const *table, size_t n);
 
 struct prompt_choice {
-	int action;   /* index in prompt_actions, -1 until chosen */
+	int action;   /* an enum action, -1 until chosen */
 	int duration; /* index in prompt_durations */
 	int scope;    /* index in prompt_scopes */
 	bool pin;     /* pin the executable's sha256 */

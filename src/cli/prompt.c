@@ -450,18 +450,18 @@ static void answer_line(struct prompter *pr, const char *line, size_t len)
 		goto cleanup;
 	}
 	v = json_object_get(a, "action");
-	if (prompt_word_index(json_string_value(v), prompt_actions, PROMPT_ACTIONS) < 0) {
+	if (action_from_name(json_string_value(v)) < 0) {
 		bad_line(pr, "field 'action': expected allow, deny or reject");
 		goto cleanup;
 	}
 	v = json_object_get(a, "duration");
-	if (v && prompt_word_index(json_string_value(v), prompt_durations, PROMPT_DURATIONS) < 0) {
+	if (v && prompt_duration_from_name(json_string_value(v)) < 0) {
 		bad_line(pr, "field 'duration': expected once, until restart, always, 30s, 5m, "
 			     "15m, 30m, 1h or 12h");
 		goto cleanup;
 	}
 	v = json_object_get(a, "scope");
-	if (v && prompt_word_index(json_string_value(v), prompt_scopes, PROMPT_SCOPES) < 0) {
+	if (v && prompt_scope_from_name(json_string_value(v)) < 0) {
 		bad_line(pr, "field 'scope': expected exe, exe+host, exe+ip, exe+port or cmdline");
 		goto cleanup;
 	}

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/hash.h"
+#include "control/vocab.h"
 #include "daemon/answer.h"
 #include "daemon/daemon.h"
 #include "packet/packet.h"
@@ -57,12 +59,17 @@ int answer_rule(struct daemon *d, const struct answer_target *t, const char *act
 	const char *path = t->path;
 	char base[RULE_BASE_MAX + 1] = "", name[RULE_NAME_MAX + 1], ip[INET6_ADDRSTRLEN], desc[160];
 	json_t *items = json_array(), *op, *obj;
-	int r;
+	int r, sc = prompt_scope_from_name(scope);
 
+	if (sc < 0) {
+		snprintf(err, errsz, "scope %s: not a scope", scope);
+		json_decref(items);
+		return -EINVAL;
+	}
 	/* "unknown" stands for every flow no process could be found for: a
 	 * lasting rule on it alone would decide all of those, whatever they
 	 * are. Only narrowed to a destination. */
-	if (!t->known && (strcmp(scope, "exe") == 0 || strcmp(scope, "cmdline") == 0)) {
+	if (!t->known && (sc == PROMPT_SCOPE_EXE || sc == PROMPT_SCOPE_CMDLINE)) {
 		snprintf(err, errsz,
 			 "scope %s: the process is not known; a lasting rule needs exe+host, "
 			 "exe+ip or exe+port (or answer once)",
@@ -73,7 +80,10 @@ int answer_rule(struct daemon *d, const struct answer_target *t, const char *act
 	snprintf(base, sizeof(base), "%s-", action);
 	slug_append(base, sizeof(base), path);
 	json_array_append_new(items, simple_op("process.path", json_string(path)));
-	if (strcmp(scope, "exe+host") == 0) {
+	switch ((enum prompt_scope)sc) {
+	case PROMPT_SCOPE_EXE:
+		break;
+	case PROMPT_SCOPE_HOST:
 		if (!t->host) {
 			snprintf(err, errsz, "scope exe+host: the destination has no host name");
 			json_decref(items);
@@ -82,12 +92,14 @@ int answer_rule(struct daemon *d, const struct answer_target *t, const char *act
 		json_array_append_new(items, simple_op("dest.host", json_string(t->host)));
 		append(base, sizeof(base), "-");
 		slug_append(base, sizeof(base), t->host);
-	} else if (strcmp(scope, "exe+ip") == 0) {
+		break;
+	case PROMPT_SCOPE_IP:
 		flow_addr_str(f->family, &f->dst, ip, sizeof(ip));
 		json_array_append_new(items, simple_op("dest.ip", json_string(ip)));
 		append(base, sizeof(base), "-");
 		slug_append(base, sizeof(base), ip);
-	} else if (strcmp(scope, "exe+port") == 0) {
+		break;
+	case PROMPT_SCOPE_PORT: {
 		char port[8];
 
 		if (!flow_has_ports(f)) {
@@ -102,8 +114,10 @@ int answer_rule(struct daemon *d, const struct answer_target *t, const char *act
 				      simple_op("protocol", json_string(packet_proto_name(f->proto))));
 		append(base, sizeof(base), "-port-");
 		slug_append(base, sizeof(base), port);
-	} else if (strcmp(scope, "cmdline") == 0) {
-		uint32_t h = 2166136261u; /* FNV-1a: a short, stable tag for the command */
+		break;
+	}
+	case PROMPT_SCOPE_CMDLINE: {
+		uint32_t h;
 
 		if (!t->known || !t->cmdline[0] ||
 		    strlen(t->cmdline) > RULE_DATA_MAX) {
@@ -111,13 +125,14 @@ int answer_rule(struct daemon *d, const struct answer_target *t, const char *act
 			json_decref(items);
 			return -EINVAL;
 		}
-		for (const char *s = t->cmdline; *s; s++)
-			h = (h ^ (uint8_t)*s) * 16777619u;
+		h = fnv1a32_str(t->cmdline); /* a short, stable tag for the command */
 		json_array_append_new(items,
 				      json_pack("{s:s,s:s,s:s,s:b}", "type", "simple", "operand",
 						"process.command", "data", t->cmdline,
 						"sensitive", true));
 		snprintf(base + strlen(base), sizeof(base) - strlen(base), "-cmd-%08x", h);
+		break;
+	}
 	}
 	if (pin) {
 		if (!t->sha256[0]) {

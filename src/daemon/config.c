@@ -52,17 +52,6 @@ static const struct option options[] = {
 	{0},
 };
 
-static const char *const action_names[] = {
-	[ACTION_ALLOW] = "allow",
-	[ACTION_DENY] = "deny",
-	[ACTION_REJECT] = "reject",
-};
-
-const char *config_action_name(enum default_action a)
-{
-	return action_names[a];
-}
-
 static void usage(void)
 {
 	printf("Usage: picketd [OPTIONS]\n"
@@ -188,12 +177,9 @@ static int apply(struct config *cfg, int opt, const char *value, const char *whe
 		break;
 	}
 	case OPT_DEFAULT_ACTION:
-		r = -EINVAL;
-		for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
-			if (strcmp(value, action_names[i]) == 0) {
-				cfg->default_action = (enum default_action)i;
-				r = 0;
-			}
+		r = action_from_name(value);
+		if (r >= 0)
+			cfg->default_action = (enum action)r;
 		if (r < 0) {
 			fprintf(stderr, "picketd: %s: %s: expected allow|deny|reject, got \"%s\"\n",
 				where, name, value);

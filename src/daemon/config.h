@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/action.h"
 #include "common/log.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/picket/picketd.conf"
@@ -20,14 +21,13 @@
  * about two minutes, so a longer wait helps nobody. */
 #define CONFIG_PROMPT_TIMEOUT_MAX 120
 
-enum default_action { ACTION_ALLOW, ACTION_DENY, ACTION_REJECT };
 
 struct config {
 	char rules_dir[PATH_MAX];
 	char socket_path[PATH_MAX];
 	char log_file[PATH_MAX]; /* "" = stderr only */
 	char config_file[PATH_MAX];
-	enum default_action default_action;
+	enum action default_action;
 	uint16_t queue;
 	bool fail_closed;
 	enum log_level log_level;
@@ -44,4 +44,3 @@ struct config {
  * program should exit successfully (--help, --version), or -EINVAL after
  * printing a one-line error that names the flag or file:line. */
 int config_load(struct config *cfg, int argc, char **argv);
-const char *config_action_name(enum default_action a);

@@ -19,24 +19,22 @@
 
 #define TOPIC "events"
 
-enum nfq_verdict decision_nfq(enum rule_action a)
+enum nfq_verdict decision_nfq(enum action a)
 {
 	switch (a) {
-	case RULE_ALLOW:
+	case ACTION_ALLOW:
 		return NFQ_VERDICT_ACCEPT;
-	case RULE_REJECT:
+	case ACTION_REJECT:
 		return NFQ_VERDICT_REJECT;
-	case RULE_DENY:
+	case ACTION_DENY:
 	default:
 		return NFQ_VERDICT_DROP;
 	}
 }
 
-enum rule_action decision_default(const struct daemon *d)
+enum action decision_default(const struct daemon *d)
 {
-	enum default_action a = d->cfg.default_action;
-
-	return a == ACTION_ALLOW ? RULE_ALLOW : a == ACTION_REJECT ? RULE_REJECT : RULE_DENY;
+	return d->cfg.default_action;
 }
 
 /* Push a stored event to subscribers: building JSON costs more than the
@@ -59,13 +57,13 @@ void decision_record(struct daemon *d, struct event *ev, bool nolog, const char 
 	const struct event *stored;
 
 	switch (ev->action) {
-	case EVENT_ALLOW:
+	case ACTION_ALLOW:
 		d->counters.allowed++;
 		break;
-	case EVENT_DENY:
+	case ACTION_DENY:
 		d->counters.denied++;
 		break;
-	case EVENT_REJECT:
+	case ACTION_REJECT:
 		d->counters.rejected++;
 		break;
 	}
@@ -81,7 +79,7 @@ void decision_record(struct daemon *d, struct event *ev, bool nolog, const char 
 		const char *pn = packet_proto_name(ev->flow.proto);
 		char dst[INET6_ADDRSTRLEN];
 
-		log_debug("%s %s %s:%u pid %d %s (%s)%s", event_action_name(ev->action),
+		log_debug("%s %s %s:%u pid %d %s (%s)%s", action_name(ev->action),
 			  pn ? pn : "ip", flow_addr_str(ev->flow.family, &ev->flow.dst, dst, sizeof(dst)),
 			  ev->flow.dport, ev->pid, ev->process_path,
 			  ev->rule ? ev->rule : event_reason_name(ev->reason), how);
@@ -89,15 +87,14 @@ void decision_record(struct daemon *d, struct event *ev, bool nolog, const char 
 }
 
 void decision_record_conn(struct daemon *d, const struct conn *c, const struct rule *rule,
-			  enum rule_action action, enum event_reason reason,
+			  enum action action, enum event_reason reason,
 			  const struct timespec *t)
 {
 	const struct proc_info *proc = c->proc;
 	struct event ev = {
 		.time = *t,
 		.reason = reason,
-		.action = action == RULE_ALLOW ? EVENT_ALLOW
-			  : action == RULE_REJECT ? EVENT_REJECT : EVENT_DENY,
+		.action = action,
 		.flow = c->flow,
 		.has_uid = c->has_uid,
 		.uid = c->uid,

@@ -20,9 +20,9 @@ struct rule;
 
 
 /* The nfq verdict of a rule action. */
-enum nfq_verdict decision_nfq(enum rule_action a);
+enum nfq_verdict decision_nfq(enum action a);
 /* The action applied when no rule or answer decides (config). */
-enum rule_action decision_default(const struct daemon *d);
+enum action decision_default(const struct daemon *d);
 
 /* Count EV (by its action) and, unless NOLOG, complete it (package of its
  * executable), store it in the ring and the history and publish it. EV's
@@ -31,5 +31,5 @@ void decision_record(struct daemon *d, struct event *ev, bool nolog, const char 
 /* The event of C decided by RULE (NULL: no rule) with ACTION for REASON,
  * first seen at T, recorded as above. */
 void decision_record_conn(struct daemon *d, const struct conn *c, const struct rule *rule,
-			  enum rule_action action, enum event_reason reason,
+			  enum action action, enum event_reason reason,
 			  const struct timespec *t);

@@ -156,7 +156,7 @@ void eventlog_add(struct daemon *d, const struct event *e)
 	}
 	he = (struct history_event){
 		.time_ms = (int64_t)e->time.tv_sec * 1000 + e->time.tv_nsec / 1000000,
-		.action = event_action_name(e->action),
+		.action = action_name(e->action),
 		.reason = event_reason_name(e->reason),
 		.rule = e->rule,
 		.protocol = proto,
@@ -251,8 +251,7 @@ static int parse_filter(json_t *params, struct history_filter *f, char *err, siz
 	    (r = get_str(params, "rule", &f->rule, err, errsz)) < 0 ||
 	    (r = get_str(params, "action", &action, err, errsz)) < 0)
 		return r;
-	if (action && strcmp(action, "allow") != 0 && strcmp(action, "deny") != 0 &&
-	    strcmp(action, "reject") != 0) {
+	if (action && action_from_name(action) < 0) {
 		snprintf(err, errsz, "params: 'action' must be allow, deny or reject");
 		return -EINVAL;
 	}

@@ -26,11 +26,6 @@ struct events {
 	uint64_t next_id;
 };
 
-static const char *const action_names[] = {
-	[EVENT_ALLOW] = "allow",
-	[EVENT_DENY] = "deny",
-	[EVENT_REJECT] = "reject",
-};
 
 static const char *const reason_names[] = {
 	[EVENT_REASON_RULE] = "rule",
@@ -41,11 +36,6 @@ static const char *const reason_names[] = {
 	[EVENT_REASON_PROMPT_LIMIT] = "prompt limit",
 };
 
-
-const char *event_action_name(enum event_action a)
-{
-	return (size_t)a < sizeof(action_names) / sizeof(action_names[0]) ? action_names[a] : "?";
-}
 
 const char *event_reason_name(enum event_reason r)
 {
@@ -128,7 +118,7 @@ json_t *event_to_json(const struct event *e)
 	o = json_object();
 	json_object_set_new(o, "id", json_integer((json_int_t)e->id));
 	json_object_set_new(o, "time", json_string(ts));
-	json_object_set_new(o, "action", json_string(action_names[e->action]));
+	json_object_set_new(o, "action", json_string(action_name(e->action)));
 	json_object_set_new(o, "reason", json_string(event_reason_name(e->reason)));
 	json_object_set_new(o, "rule", e->rule ? json_string(e->rule) : json_null());
 	/* Always a string, the number for protocols without a name ("253"),

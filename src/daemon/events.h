@@ -11,12 +11,12 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/action.h"
 #include "common/flow.h"
 
 #define EVENTS_MAX 10000
 #define EVENTS_STR_MAX 4096 /* bytes kept of each string */
 
-enum event_action { EVENT_ALLOW, EVENT_DENY, EVENT_REJECT };
 /* Why the action was taken; event_reason_name() gives the text stored in
  * the history and sent to UIs. */
 enum event_reason {
@@ -31,7 +31,7 @@ enum event_reason {
 struct event {
 	uint64_t id;
 	struct timespec time;
-	enum event_action action;
+	enum action action;
 	enum event_reason reason;
 	struct flow flow;
 	pid_t pid;                /* 0: process not known */
@@ -62,5 +62,4 @@ const struct event *events_add(struct events *ev, const struct event *e);
 json_t *events_query(const struct events *ev, uint64_t after_id, size_t limit);
 json_t *event_to_json(const struct event *e);
 uint64_t events_last_id(const struct events *ev);
-const char *event_action_name(enum event_action a);
 const char *event_reason_name(enum event_reason r);

@@ -41,7 +41,7 @@ static int method_status(void *ud, struct control_client *cl, json_t *params, js
 	o = json_pack("{s:s,s:i,s:I,s:i,s:s,s:b,s:s,s:s,s:I,s:s,s:o}", "version", PICKET_VERSION,
 		      "pid", (int)getpid(), "uptime_s", (json_int_t)(now.tv_sec - d->started.tv_sec),
 		      "queue", (int)d->cfg.queue, "default_action",
-		      config_action_name(d->cfg.default_action), "fail_closed", d->cfg.fail_closed,
+		      action_name(d->cfg.default_action), "fail_closed", d->cfg.fail_closed,
 		      "backend", nftables_backend_name(d->backend), "attribution",
 		      d->kattrib ? "bpf" : "proc", "rules",
 		      (json_int_t)rules_count(d->rules), "rules_dir", d->cfg.rules_dir, "counters", c);

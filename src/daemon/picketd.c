@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &d.started);
 	log_info("picketd %s starting (pid %d), default action %s, queue %u%s", PICKET_VERSION,
-		 (int)getpid(), config_action_name(d.cfg.default_action), d.cfg.queue,
+		 (int)getpid(), action_name(d.cfg.default_action), d.cfg.queue,
 		 d.cfg.fail_closed ? ", fail-closed" : "");
 
 	d.events = events_new(EVENTS_MAX);

@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "common/strutil.h"
 #include "control/server.h"
+#include "control/vocab.h"
 #include "daemon/answer.h"
 #include "daemon/context.h"
 #include "daemon/daemon.h"
@@ -83,17 +84,6 @@ struct prompts {
 	struct prompts_stats stats;
 };
 
-static const char *const durations[] = {"once", "until restart", "always", "30s", "5m",
-					"15m",  "30m",		 "1h",	   "12h"};
-static const char *const scopes[] = {"exe", "exe+host", "exe+ip", "exe+port", "cmdline"};
-
-static bool in_list(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(s, list[i]) == 0)
-			return true;
-	return false;
-}
 
 /* A held prompt's process may be gone: it answers with what it recorded. */
 static const char *prompt_digest(const struct conn *c, int kind)
@@ -282,7 +272,7 @@ static json_t *prompt_json(struct daemon *d, struct prompt *pr)
 		(json_int_t)pr->id, "time", ts, "deadline_ms",
 		(json_int_t)((int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 + left), "timeout_s",
 		(int)d->cfg.prompt_timeout, "default_action",
-		rule_action_name(decision_default(d)), "connections", (int)pr->connections,
+		action_name(decision_default(d)), "connections", (int)pr->connections,
 		"protocol", proto, "source", "ip", flow_addr_str(f->family, &f->src, src, sizeof(src)),
 		"port", ports ? json_integer(f->sport) : json_null(), "destination", "ip",
 		flow_addr_str(f->family, &f->dst, dst, sizeof(dst)), "host", str_or_null(pr->host),
@@ -346,7 +336,7 @@ static void publish(struct daemon *d, const char *event, json_t *data)
 
 /* Answer every packet PR holds, log its connections, tell the prompters
  * (INFO: more members for the settled message, consumed) and free PR. */
-static void settle(struct daemon *d, struct prompt *pr, enum rule_action action,
+static void settle(struct daemon *d, struct prompt *pr, enum action action,
 		   enum event_reason reason, const struct rule *rule, const char *by, json_t *info)
 {
 	struct conn c = pr->conn;
@@ -356,7 +346,7 @@ static void settle(struct daemon *d, struct prompt *pr, enum rule_action action,
 		bool first = true;
 
 		nfq_verdict(d->nfq, h->id, h->mark, decision_nfq(action));
-		if (action == RULE_ALLOW && h->dns) {
+		if (action == ACTION_ALLOW && h->dns) {
 			struct nfq_packet q = {.id = h->id, .payload = h->dns, .len = h->dns_len};
 			names_read(d, &q, pr->has_proc ? pr->proc.pid : 0);
 		}
@@ -373,7 +363,7 @@ static void settle(struct daemon *d, struct prompt *pr, enum rule_action action,
 		info = json_object();
 	json_object_set_new(info, "id", json_integer((json_int_t)pr->id));
 	json_object_set_new(info, "by", json_string(by));
-	json_object_set_new(info, "action", json_string(rule_action_name(action)));
+	json_object_set_new(info, "action", json_string(action_name(action)));
 	json_object_set_new(info, "rule", str_or_null(rule ? rule_name(rule) : NULL));
 	json_object_set_new(info, "connections", json_integer(pr->connections));
 	if (!json_object_get(info, "duration"))
@@ -382,7 +372,7 @@ static void settle(struct daemon *d, struct prompt *pr, enum rule_action action,
 		json_object_set_new(info, "answered_by", json_null());
 	publish(d, "prompt.settled", info);
 	log_info("prompts: #%" PRIu64 " %s: %s (%u connection%s)%s%s", pr->id, by,
-		 rule_action_name(action), pr->connections, pr->connections == 1 ? "" : "s",
+		 action_name(action), pr->connections, pr->connections == 1 ? "" : "s",
 		 rule ? ", rule " : "", rule ? rule_name(rule) : "");
 	prompt_free(pr);
 }
@@ -566,14 +556,14 @@ int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, j
 		snprintf(err, errsz, "params: 'id' must be a prompt id (a positive integer)");
 		return -EINVAL;
 	}
-	act = action ? rule_action_from_name(action) : -EINVAL;
+	act = action ? action_from_name(action) : -EINVAL;
 	if (act < 0) {
 		snprintf(err, errsz, "params: 'action' must be allow, deny or reject");
 		return -EINVAL;
 	}
 	if (!duration)
 		duration = "once";
-	if (!in_list(duration, durations, sizeof(durations) / sizeof(durations[0]))) {
+	if (prompt_duration_from_name(duration) < 0) {
 		snprintf(err, errsz,
 			 "params: 'duration' must be once, until restart, always, 30s, 5m, 15m, "
 			 "30m, 1h or 12h");
@@ -581,7 +571,7 @@ int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, j
 	}
 	if (!scope)
 		scope = "exe";
-	if (!in_list(scope, scopes, sizeof(scopes) / sizeof(scopes[0]))) {
+	if (prompt_scope_from_name(scope) < 0) {
 		snprintf(err, errsz, "params: 'scope' must be exe, exe+host, exe+ip, exe+port or cmdline");
 		return -EINVAL;
 	}
@@ -608,7 +598,7 @@ int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, j
 			.sha256 = pr->sha256,
 		};
 
-		r = answer_rule(d, &t, rule_action_name((enum rule_action)act), duration, scope,
+		r = answer_rule(d, &t, action_name((enum action)act), duration, scope,
 				json_is_true(jpin), control_client_uid(cl), &rule, err, errsz);
 		if (r == 0) {
 			snprintf(name, sizeof(name), "%s", rule_name(rule));
@@ -625,9 +615,9 @@ int prompts_method_answer(void *ud, struct control_client *cl, json_t *params, j
 	}
 	ps->stats.answered++;
 	*ret = json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)pr->id, "action",
-			 rule_action_name((enum rule_action)act), "duration", duration, "scope", scope,
+			 action_name((enum action)act), "duration", duration, "scope", scope,
 			 "rule", str_or_null(name));
-	settle(d, pr, (enum rule_action)act, EVENT_REASON_PROMPT, made, "answer",
+	settle(d, pr, (enum action)act, EVENT_REASON_PROMPT, made, "answer",
 	       json_pack("{s:s,s:s,s:{s:i,s:i}}", "duration", duration, "scope", scope,
 			 "answered_by", "uid", (int)control_client_uid(cl), "pid",
 			 (int)control_client_pid(cl)));

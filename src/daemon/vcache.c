@@ -34,7 +34,7 @@
 struct vcache_tag {
 	char *name;
 	bool nolog;
-	enum rule_action action;
+	enum action action;
 };
 
 struct vcache {
@@ -114,15 +114,15 @@ static void on_cache_hit(void *ud, const struct kattrib_hit *h)
 	struct daemon *d = ud;
 	struct vcache *vc = d->vcache;
 	struct event ev = {0};
-	enum rule_action a;
+	enum action a;
 
 	if (h->tag >= vc->ntags)
 		return; /* a tag from before the last invalidation */
 	a = h->tag ? vc->tags[h->tag].action
-		   : d->cfg.default_action == ACTION_REJECT ? RULE_REJECT : RULE_DENY;
+		   : d->cfg.default_action == ACTION_REJECT ? ACTION_REJECT : ACTION_DENY;
 	ev.time = h->time;
 	/* A cached reject fails at once too (EPERM instead of a reset). */
-	ev.action = h->allow ? EVENT_ALLOW : a == RULE_REJECT ? EVENT_REJECT : EVENT_DENY;
+	ev.action = h->allow ? ACTION_ALLOW : a == ACTION_REJECT ? ACTION_REJECT : ACTION_DENY;
 	/* Tag 0, the default action: with prompting on it was cached only
 	 * while no prompter was connected (vcache_invalidate when one comes). */
 	ev.reason = h->tag ? EVENT_REASON_RULE

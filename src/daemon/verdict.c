@@ -94,7 +94,7 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	struct conn c = {.exe_digest = context_exe_digest, .digest_ctx = d->context};
 	const struct proc_info *proc = NULL;
 	const struct rule *rule = NULL;
-	enum rule_action action;
+	enum action action;
 	enum event_reason reason;
 	struct timespec now;
 	int r;
@@ -118,7 +118,7 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 		d->counters.malformed++;
 		action = decision_default(d);
 		log_debug("packet %u: cannot parse (%s), default action %s", p->id, strerror(-r),
-			  rule_action_name(action));
+			  action_name(action));
 		nfq_verdict(d->nfq, p->id, p->mark, decision_nfq(action));
 		return;
 	}
@@ -167,10 +167,10 @@ void verdict_packet(void *userdata, const struct nfq_packet *p)
 	if (proc &&
 	    (reason == EVENT_REASON_RULE || reason == EVENT_REASON_DEFAULT ||
 	     reason == EVENT_REASON_NO_UI))
-		vcache_put(d, &c, rule, action == RULE_ALLOW, now.tv_sec);
+		vcache_put(d, &c, rule, action == ACTION_ALLOW, now.tv_sec);
 	/* A new flow's first query is tracked only if it may leave: a denied
 	 * query must not leave a record that a forged reply could answer. */
-	if (action == RULE_ALLOW && c.flow.dport == 53 && flow_is_dns(&c.flow))
+	if (action == ACTION_ALLOW && c.flow.dport == 53 && flow_is_dns(&c.flow))
 		names_read(d, p, proc ? proc->pid : 0);
 	decision_record_conn(d, &c, rule, action, reason, &now);
 }

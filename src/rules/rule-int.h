@@ -73,7 +73,7 @@ struct rule {
 	bool precedence;
 	bool nolog;
 	bool in_file; /* loaded by rules_load_dir */
-	enum rule_action action;
+	enum action action;
 	enum rule_duration dur;
 	char *duration; /* text as written */
 	time_t expires; /* 0 = never */

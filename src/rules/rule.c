@@ -57,12 +57,6 @@ static const char *json_type_name(const json_t *v)
 
 /* ---- tables ---- */
 
-static const char *const action_tbl[] = {
-	[RULE_ALLOW] = "allow",
-	[RULE_DENY] = "deny",
-	[RULE_REJECT] = "reject",
-};
-
 static const char *const duration_tbl[] = {
 	[DUR_ONCE] = "once",
 	[DUR_RESTART] = "until restart",
@@ -82,16 +76,6 @@ static int tbl_find(const char *const *tbl, int n, const char *s)
 		if (tbl[i] && strcmp(tbl[i], s) == 0)
 			return i;
 	return -EINVAL;
-}
-
-const char *rule_action_name(enum rule_action a)
-{
-	return (int)a >= 0 && (int)a < N(action_tbl) ? action_tbl[a] : "unknown";
-}
-
-int rule_action_from_name(const char *s)
-{
-	return s ? tbl_find(action_tbl, N(action_tbl), s) : -EINVAL;
 }
 
 bool rule_name_valid(const char *name)
@@ -367,11 +351,11 @@ static int f_action(struct parse_ctx *p, json_t *v)
 	if (!json_is_string(v))
 		return fail(p->err, p->errsz, "field 'action': expected allow|deny|reject, got %s",
 			    json_type_name(v));
-	a = rule_action_from_name(json_string_value(v));
+	a = action_from_name(json_string_value(v));
 	if (a < 0)
 		return fail(p->err, p->errsz, "field 'action': expected allow|deny|reject, got \"%s\"",
 			    rule_quote(json_string_value(v), q));
-	p->r->action = (enum rule_action)a;
+	p->r->action = (enum action)a;
 	return 0;
 }
 
@@ -694,7 +678,7 @@ json_t *rule_to_json(const struct rule *r)
 	    set(o, "description", json_string(r->description)) < 0 ||
 	    set(o, "enabled", json_boolean(r->enabled)) < 0 ||
 	    set(o, "precedence", json_boolean(r->precedence)) < 0 ||
-	    set(o, "action", json_string(rule_action_name(r->action))) < 0 ||
+	    set(o, "action", json_string(action_name(r->action))) < 0 ||
 	    set(o, "duration", json_string(r->duration)) < 0 ||
 	    set(o, "nolog", json_boolean(r->nolog)) < 0 ||
 	    set(o, "operator", op_to_json(&r->op)) < 0) {
@@ -723,7 +707,7 @@ const char *rule_name(const struct rule *r)
 	return r->name;
 }
 
-enum rule_action rule_action(const struct rule *r)
+enum action rule_action(const struct rule *r)
 {
 	return r->action;
 }

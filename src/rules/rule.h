@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/action.h"
 #include "common/conn.h"
 
 #define RULE_TEXT_MAX (1024 * 1024)
@@ -55,7 +56,6 @@
 #define RULE_LIST_DEPTH 8
 #define RULE_LIST_LEN 256
 
-enum rule_action { RULE_ALLOW, RULE_DENY, RULE_REJECT };
 
 struct rule;
 
@@ -78,7 +78,7 @@ struct rule *rule_clone(const struct rule *r);
 void rule_free(struct rule *r);
 
 const char *rule_name(const struct rule *r);
-enum rule_action rule_action(const struct rule *r);
+enum action rule_action(const struct rule *r);
 bool rule_enabled(const struct rule *r);
 bool rule_nolog(const struct rule *r);
 /* Duration "always": the rule lives in a file of the rules directory. */
@@ -89,7 +89,5 @@ bool rule_match(const struct rule *r, const struct conn *c, time_t now);
 /* When a timed rule stops matching (created + duration); 0 = never. */
 time_t rule_expires(const struct rule *r);
 
-const char *rule_action_name(enum rule_action a);
-int rule_action_from_name(const char *s); /* enum value, or -EINVAL */
 /* True if NAME is a valid rule name (see the bounds above). */
 bool rule_name_valid(const char *name);

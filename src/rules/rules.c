@@ -522,7 +522,7 @@ const struct rule *rules_match(const struct rules *rs, const struct conn *c, tim
 			r = g->v[j++];
 		if (!rule_match(r, c, now))
 			continue;
-		if (r->action != RULE_ALLOW || r->precedence)
+		if (r->action != ACTION_ALLOW || r->precedence)
 			return r;
 		last = r;
 	}

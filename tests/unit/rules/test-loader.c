@@ -299,7 +299,7 @@ static void test_opensnitch_files(void **state)
 	(void)state;
 	r = parse_ok(opensnitch_list);
 	assert_string_equal(rule_name(r), "allow-always-list-usr-bin-telnet");
-	assert_int_equal(rule_action(r), RULE_ALLOW);
+	assert_int_equal(rule_action(r), ACTION_ALLOW);
 	assert_true(rule_is_persistent(r));
 	assert_int_equal(rule_expires(r), 0);
 	j = rule_to_json(r);
@@ -316,14 +316,14 @@ static void test_opensnitch_files(void **state)
 		     "\"duration\": \"always\", \"operator\": {\"type\": \"simple\","
 		     "\"sensitive\": false, \"operand\": \"dest.host\","
 		     "\"data\": \"www-google-analytics.l.google.com\"}}");
-	assert_int_equal(rule_action(r), RULE_DENY);
+	assert_int_equal(rule_action(r), ACTION_DENY);
 	rule_free(r);
 
 	/* older files: the list only in 'data'; 'list': [] on a simple operator */
 	r = parse_ok("{\"name\":\"legacy\",\"action\":\"reject\",\"duration\":\"until restart\","
 		     "\"operator\":{\"type\":\"list\",\"operand\":\"list\",\"data\":"
 		     "\"[{\\\"type\\\":\\\"simple\\\",\\\"operand\\\":\\\"dest.port\\\",\\\"data\\\":\\\"53\\\"}]\"}}");
-	assert_int_equal(rule_action(r), RULE_REJECT);
+	assert_int_equal(rule_action(r), ACTION_REJECT);
 	assert_false(rule_is_persistent(r));
 	rule_free(r);
 	r = parse_ok("{\"name\":\"000-allow-chrome\",\"enabled\":true,\"precedence\":true,"
@@ -381,12 +381,12 @@ static void test_fields(void **state)
 	assert_true(rule_nolog(r));
 	rule_free(r);
 
-	assert_int_equal(rule_action_from_name("allow"), RULE_ALLOW);
-	assert_int_equal(rule_action_from_name("deny"), RULE_DENY);
-	assert_int_equal(rule_action_from_name("reject"), RULE_REJECT);
-	assert_int_equal(rule_action_from_name("Allow"), -EINVAL);
-	assert_int_equal(rule_action_from_name(NULL), -EINVAL);
-	assert_string_equal(rule_action_name(RULE_REJECT), "reject");
+	assert_int_equal(action_from_name("allow"), ACTION_ALLOW);
+	assert_int_equal(action_from_name("deny"), ACTION_DENY);
+	assert_int_equal(action_from_name("reject"), ACTION_REJECT);
+	assert_int_equal(action_from_name("Allow"), -EINVAL);
+	assert_int_equal(action_from_name(NULL), -EINVAL);
+	assert_string_equal(action_name(ACTION_REJECT), "reject");
 	assert_true(rule_name_valid("a-b_c.d9"));
 	assert_false(rule_name_valid("a b"));
 	assert_false(rule_name_valid(".."));
@@ -455,7 +455,7 @@ static void test_collection(void **state)
 	assert_int_equal(rules_count(rs), 3);
 	assert_int_equal(rules_add(rs, named("a", "reject", "always")), 0); /* replaces */
 	assert_int_equal(rules_count(rs), 3);
-	assert_int_equal(rule_action(rules_lookup(rs, "a")), RULE_REJECT);
+	assert_int_equal(rule_action(rules_lookup(rs, "a")), ACTION_REJECT);
 	assert_null(rules_lookup(rs, "zz"));
 	arr = rules_to_json(rs);
 	assert_int_equal(json_array_size(arr), 3);
@@ -475,7 +475,7 @@ static void test_collection(void **state)
 	assert_int_equal(rules_add(dst, named("v", "deny", "always")), 0);
 	assert_int_equal(rules_move_volatile(dst, rs, NOW + 10), 2); /* c and v */
 	assert_int_equal(rules_count(dst), 2);
-	assert_int_equal(rule_action(rules_lookup(dst, "v")), RULE_ALLOW);
+	assert_int_equal(rule_action(rules_lookup(dst, "v")), ACTION_ALLOW);
 	assert_non_null(rules_lookup(dst, "c"));
 	assert_int_equal(rules_count(rs), 4); /* copies: SRC unchanged */
 	assert_int_equal(rules_prune_expired(rs, NOW + 10), 1); /* x */

@@ -340,7 +340,7 @@ static void test_order(void **state)
 	rules_add(rs, mk("b2-reject", "reject", NULL, T));
 	r = rules_match(rs, &c, NOW);
 	assert_string_equal(rule_name(r), "b2-reject");
-	assert_int_equal(rule_action(r), RULE_REJECT);
+	assert_int_equal(rule_action(r), ACTION_REJECT);
 	/* a precedence allow reached before the deny is decisive */
 	rules_add(rs, mk("a0-prec", "allow", "\"precedence\":true", T));
 	assert_string_equal(rule_name(rules_match(rs, &c, NOW)), "a0-prec");
@@ -591,7 +591,7 @@ static const struct rule *naive(struct rule **sorted, size_t n, const struct con
 	for (size_t i = 0; i < n; i++) {
 		if (!rule_match(sorted[i], c, now))
 			continue;
-		if (rule_action(sorted[i]) != RULE_ALLOW || precedence(sorted[i]))
+		if (rule_action(sorted[i]) != ACTION_ALLOW || precedence(sorted[i]))
 			return sorted[i];
 		last = sorted[i];
 	}
